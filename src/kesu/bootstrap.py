@@ -1,0 +1,84 @@
+"""Composition root: builds every long-lived object from Settings, once, and passes them down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from kesu.complaints.service import EvidenceLimits
+from kesu.complaints.storage import FileEvidenceStore
+from kesu.core.clock import Clock, SystemClock
+from kesu.db import registry
+from kesu.db.engine import make_engine, make_session_factory
+from kesu.intake.service import IntakePolicy
+from kesu.notifications.models import Channel
+from kesu.notifications.notifiers import ChannelRouter, LogFileNotifier, Notifier, SmtpNotifier
+from kesu.settings import Settings
+
+
+@dataclass
+class Kesu:
+    """Everything an edge needs: built by ``build``, closed by ``dispose``."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    notifier: Notifier
+    evidence_store: FileEvidenceStore
+    intake_policy: IntakePolicy
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def build_notifier(settings: Settings) -> Notifier:
+    config = settings.notifier
+    log_notifier = LogFileNotifier(config.log_path or settings.data_dir / "notifications.jsonl")
+    if config.kind == "smtp":
+        smtp = SmtpNotifier(
+            host=config.smtp_host,
+            port=config.smtp_port,
+            sender=config.sender,
+            username=config.smtp_username,
+            password=config.smtp_password,
+            starttls=config.smtp_starttls,
+        )
+        # SMS has no gateway adapter yet: those messages are kept in the log for staff to send.
+        return ChannelRouter({Channel.EMAIL: smtp}, fallback=log_notifier)
+    return log_notifier
+
+
+def build(
+    settings: Settings, *, clock: Clock | None = None, notifier: Notifier | None = None
+) -> Kesu:
+    settings.check_secrets()
+    registry.metadata()  # every table is mapped before the first query
+    url = settings.resolved_database_url()
+    if url.startswith("sqlite"):
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    intake = settings.intake
+    return Kesu(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        notifier=notifier or build_notifier(settings),
+        evidence_store=FileEvidenceStore(settings.data_dir / "evidence"),
+        intake_policy=IntakePolicy(
+            max_description_chars=intake.max_description_chars,
+            evidence=EvidenceLimits(
+                max_bytes=intake.max_evidence_bytes, max_files=intake.max_evidence_files
+            ),
+            first_response_hours=intake.first_response_hours,
+            public_url=settings.public_url,
+        ),
+    )

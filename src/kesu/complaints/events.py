@@ -1,0 +1,77 @@
+"""Timeline event kinds and the one helper that writes an event together with its audit row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kesu.audit import service as audit
+from kesu.complaints.models import Complaint, TimelineEvent
+from kesu.core.actors import Actor
+
+
+class EventKind(StrEnum):
+    REGISTERED = "registered"
+    STATUS_CHANGED = "status_changed"
+    ASSIGNED = "assigned"
+    EVIDENCE_ADDED = "evidence_added"
+    ACKNOWLEDGED = "acknowledged"
+    DUPLICATE_SUBMISSION = "duplicate_submission"
+
+
+EVENT_LABELS = {
+    EventKind.REGISTERED: ("投诉已登记", "Complaint registered"),
+    EventKind.STATUS_CHANGED: ("状态变更", "Status changed"),
+    EventKind.ASSIGNED: ("已派单", "Assigned"),
+    EventKind.EVIDENCE_ADDED: ("已上传证据", "Evidence added"),
+    EventKind.ACKNOWLEDGED: ("已发送受理回执", "Acknowledgement sent"),
+    EventKind.DUPLICATE_SUBMISSION: ("重复提交已合并", "Repeated submission merged"),
+}
+
+
+def record_event(
+    session: Session,
+    complaint: Complaint,
+    *,
+    kind: EventKind,
+    actor: Actor,
+    at: datetime,
+    is_public: bool,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """Append a timeline event and the matching audit entry in the caller's transaction."""
+    event = TimelineEvent(
+        complaint_id=complaint.id,
+        at=at,
+        kind=kind,
+        actor=actor.ref,
+        actor_name=actor.name,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+        is_public=is_public,
+    )
+    session.add(event)
+    audit.record(
+        session,
+        at=at,
+        actor=actor.ref,
+        action=f"complaint.{kind.value}",
+        subject_type="complaint",
+        subject_id=complaint.id,
+        data={
+            "tracking_number": complaint.tracking_number,
+            "from_status": from_status,
+            "to_status": to_status,
+            "note": note,
+            **(data or {}),
+        },
+    )
+    return event

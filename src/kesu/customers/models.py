@@ -1,0 +1,23 @@
+"""Customer profiles (客户档案): one row per person, matched by phone or e-mail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kesu.db.base import Base, IdPk
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[IdPk]
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    """Digits only, without country prefix (see ``kesu.core.text_limits.normalise_phone``)."""
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    """Lower-cased."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

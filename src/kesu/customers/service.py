@@ -1,0 +1,77 @@
+"""Match a complainant to a customer profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kesu.audit import service as audit
+from kesu.customers.models import Customer
+from kesu.db.engine import transaction
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str | None
+    email: str | None
+
+
+def match_customer(session: Session, contact: Contact, *, now: datetime) -> tuple[Customer, bool]:
+    """The profile with this phone (else e-mail), created if none; returns (customer, created).
+
+    A known profile gains a missing phone or e-mail, but an existing one is never overwritten
+    by what a complainant typed: a different e-mail on a known phone stays out of the profile.
+    """
+    with transaction(session):
+        customer = None
+        if contact.phone:
+            customer = session.scalar(select(Customer).where(Customer.phone == contact.phone))
+        if customer is None and contact.email:
+            customer = session.scalar(select(Customer).where(Customer.email == contact.email))
+        if customer is not None:
+            changed = {}
+            if customer.phone is None and contact.phone:
+                customer.phone = contact.phone
+                changed["phone"] = True
+            if customer.email is None and contact.email and _email_free(session, contact.email):
+                customer.email = contact.email
+                changed["email"] = True
+            if changed:
+                customer.updated_at = now
+                audit.record(
+                    session,
+                    at=now,
+                    actor="system",
+                    action="customer.contact_added",
+                    subject_type="customer",
+                    subject_id=customer.id,
+                    data=changed,
+                )
+            return customer, False
+        customer = Customer(
+            name=contact.name,
+            phone=contact.phone,
+            email=contact.email,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(customer)
+        session.flush()
+        audit.record(
+            session,
+            at=now,
+            actor="system",
+            action="customer.created",
+            subject_type="customer",
+            subject_id=customer.id,
+            data={"has_phone": contact.phone is not None, "has_email": contact.email is not None},
+        )
+        return customer, True
+
+
+def _email_free(session: Session, email: str) -> bool:
+    return session.scalar(select(Customer.id).where(Customer.email == email)) is None

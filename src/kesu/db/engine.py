@@ -1,0 +1,86 @@
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (scale path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",  # durable across application crashes; WAL fsyncs on checkpoint
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=15000",  # milliseconds a writer waits for the lock
+    "PRAGMA cache_size=-65536",  # 64 MiB page cache
+    "PRAGMA temp_store=MEMORY",
+)
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            **options,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **options)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A command's transaction takes the write lock up front, so two writers queue on
+        # busy_timeout instead of one failing when its read lock cannot be upgraded. Reads
+        # stay deferred and never wait for a writer (WAL).
+        if connection.get_execution_options().get(_WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Objects stay readable after commit: edges render what a command returned.
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+_DEPTH = "kesu_transaction_depth"
+_WRITE_OPTION = "kesu_write"
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[Session]:
+    """The unit of work of one command: commits on success, rolls back on any error.
+
+    Re-entrant: a workflow that calls several commands runs them in the outermost one's
+    transaction, so either all of them are recorded or none.
+    """
+    depth: int = session.info.get(_DEPTH, 0)
+    if depth == 0:
+        # End any read snapshot the caller opened, then start the write transaction.
+        session.commit()
+        session.connection(execution_options={_WRITE_OPTION: True})
+    session.info[_DEPTH] = depth + 1
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH] = depth

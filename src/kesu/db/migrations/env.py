@@ -1,0 +1,38 @@
+"""Alembic environment: the engine comes from kesu.db.migrate, the schema from the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import Engine
+
+from kesu.db import registry
+from kesu.db.base import UTCDateTime
+
+config = context.config
+engine = config.attributes["engine"]
+assert isinstance(engine, Engine)
+
+
+
+def render_item(type_: str, obj: Any, _context: AutogenContext) -> str | bool:
+    """Render kesu's column types as plain SQLAlchemy so migrations never import kesu."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=registry.metadata(),
+        # SQLite cannot ALTER most things in place; batch mode copies the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,32 @@
+"""Every table of kesu, imported explicitly so the mapper and Alembic see the whole schema.
+
+Import this module (not the domain packages one by one) before configuring mappers or
+comparing the schema; nothing else imports it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from kesu.accounts import models as accounts_models
+from kesu.audit import models as audit_models
+from kesu.complaints import models as complaints_models
+from kesu.customers import models as customers_models
+from kesu.db import models as db_models
+from kesu.db.base import Base
+from kesu.intake import models as intake_models
+from kesu.notifications import models as notifications_models
+
+MODEL_MODULES = (
+    db_models,
+    accounts_models,
+    audit_models,
+    customers_models,
+    notifications_models,
+    complaints_models,
+    intake_models,
+)
+
+
+def metadata() -> MetaData:
+    return Base.metadata

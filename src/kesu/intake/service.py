@@ -1,0 +1,188 @@
+"""The "new complaint" workflow across domains: match customer → register → acknowledge.
+
+Every step runs in one transaction, so an acknowledged complaint always has its customer
+profile, its timeline, its audit rows and its queued acknowledgement — or none of them exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kesu.complaints import service as complaints
+from kesu.complaints.events import EventKind, record_event
+from kesu.complaints.models import Complaint
+from kesu.complaints.schemas import ComplaintDraft
+from kesu.complaints.service import EvidenceLimits, EvidenceStore, EvidenceUpload
+from kesu.core.actors import SYSTEM, Actor, ActorKind
+from kesu.core.clock import Clock
+from kesu.customers import service as customers
+from kesu.db.engine import transaction
+from kesu.intake.errors import IdempotencyKeyReused, InvalidIdempotencyKey
+from kesu.intake.models import IntakeRequest
+from kesu.notifications import service as notifications
+from kesu.notifications.models import Channel
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    max_description_chars: int
+    evidence: EvidenceLimits
+    first_response_hours: int
+    public_url: str
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    complaint: Complaint
+    created: bool
+    """False when an earlier submission with the same idempotency key is returned."""
+
+
+def _request_hash(draft: ComplaintDraft, uploads: Sequence[EvidenceUpload]) -> str:
+    digest = hashlib.sha256(draft.model_dump_json().encode())
+    for upload in uploads:
+        digest.update(hashlib.sha256(upload.data).digest())
+    return digest.hexdigest()
+
+
+def _check_key(key: str) -> str:
+    key = key.strip()
+    if not 1 <= len(key) <= 200 or not key.isprintable():
+        raise InvalidIdempotencyKey()
+    return key
+
+
+def _replay(session: Session, key: str, request_hash: str) -> IntakeResult | None:
+    earlier = session.scalar(select(IntakeRequest).where(IntakeRequest.idempotency_key == key))
+    if earlier is None:
+        return None
+    if earlier.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    complaint = session.get(Complaint, earlier.complaint_id)
+    assert complaint is not None  # the foreign key guarantees it
+    return IntakeResult(complaint=complaint, created=False)
+
+
+def submit_complaint(
+    session: Session,
+    draft: ComplaintDraft,
+    *,
+    policy: IntakePolicy,
+    clock: Clock,
+    store: EvidenceStore,
+    uploads: Sequence[EvidenceUpload] = (),
+    idempotency_key: str | None = None,
+    agent: Actor | None = None,
+) -> IntakeResult:
+    """Register a complaint from any channel and queue its acknowledgement.
+
+    ``agent`` is the member of staff entering it (phone, counter, on-site); self-service
+    submissions act as the matched customer. With an ``idempotency_key``, a retry of the same
+    submission returns the first complaint, and the same key with another body is refused.
+    """
+    key = _check_key(idempotency_key) if idempotency_key is not None else None
+    request_hash = _request_hash(draft, uploads)
+    if key is not None and (replayed := _replay(session, key, request_hash)) is not None:
+        return replayed
+    try:
+        return _register(session, draft, policy, clock, store, uploads, key, request_hash, agent)
+    except IntegrityError:
+        # Two retries raced; the loser's transaction rolled back, so return the winner's work.
+        if key is None or (replayed := _replay(session, key, request_hash)) is None:
+            raise
+        return replayed
+
+
+def _register(
+    session: Session,
+    draft: ComplaintDraft,
+    policy: IntakePolicy,
+    clock: Clock,
+    store: EvidenceStore,
+    uploads: Sequence[EvidenceUpload],
+    key: str | None,
+    request_hash: str,
+    agent: Actor | None,
+) -> IntakeResult:
+    with transaction(session):
+        now = clock.now()
+        customer, _created = customers.match_customer(
+            session,
+            customers.Contact(name=draft.complainant_name, phone=draft.phone, email=draft.email),
+            now=now,
+        )
+        actor = agent or Actor(
+            kind=ActorKind.CUSTOMER, id=customer.id, role="customer", name=draft.complainant_name
+        )
+        complaint = complaints.register_complaint(
+            session,
+            draft,
+            customer_id=customer.id,
+            actor=actor,
+            clock=clock,
+            max_description_chars=policy.max_description_chars,
+        )
+        if uploads:
+            complaints.attach_evidence(
+                session,
+                complaint=complaint,
+                uploads=uploads,
+                store=store,
+                limits=policy.evidence,
+                actor=actor,
+                clock=clock,
+            )
+        if key is not None:
+            session.add(
+                IntakeRequest(
+                    idempotency_key=key,
+                    request_hash=request_hash,
+                    complaint_id=complaint.id,
+                    created_at=now,
+                )
+            )
+            session.flush()
+        _acknowledge(session, complaint, policy, clock)
+        return IntakeResult(complaint=complaint, created=True)
+
+
+def _acknowledge(session: Session, complaint: Complaint, policy: IntakePolicy, clock: Clock) -> None:
+    now = clock.now()
+    body = (
+        f"{complaint.complainant_name}您好：您关于“{complaint.target}”的投诉已受理，"
+        f"受理编号 {complaint.tracking_number}。我们将在 {policy.first_response_hours} 小时内"
+        f"与您联系。您可凭受理编号和联系电话在 {policy.public_url.rstrip('/')}/track 查询进度。"
+    )
+    subject = f"投诉已受理（{complaint.tracking_number}）"
+    recipients = []
+    if complaint.contact_phone:
+        recipients.append((Channel.SMS, complaint.contact_phone))
+    if complaint.contact_email:
+        recipients.append((Channel.EMAIL, complaint.contact_email))
+    for channel, recipient in recipients:
+        notifications.queue_notification(
+            session,
+            subject_type="complaint",
+            subject_id=complaint.id,
+            kind="complaint.acknowledged",
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            now=now,
+        )
+    record_event(
+        session,
+        complaint,
+        kind=EventKind.ACKNOWLEDGED,
+        actor=SYSTEM,
+        at=now,
+        is_public=True,
+        data={"channels": [channel.value for channel, _ in recipients]},
+    )
