@@ -79,6 +79,6 @@ def build(
                 max_bytes=intake.max_evidence_bytes, max_files=intake.max_evidence_files
             ),
             first_response_hours=intake.first_response_hours,
-            public_url=settings.public_url,
+            public_url=settings.resolved_public_url(),
         ),
     )

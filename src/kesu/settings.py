@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: str = "http://127.0.0.1:8000"
-    """The address customers are sent to in acknowledgements (the tracking page lives below it)."""
+    public_url: str | None = None
+    """The address customers are sent to in acknowledgements (the tracking page lives below it);
+    unset means ``http://<host>:<port>``."""
     worker: WorkerSettings = WorkerSettings()
     notifier: NotifierSettings = NotifierSettings()
     intake: IntakeSettings = IntakeSettings()
@@ -77,6 +78,9 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'kesu.sqlite3').resolve()}"
+
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def check_secrets(self) -> None:
         """Refuse to run in production with the development secret."""

@@ -138,11 +138,21 @@ def issue_token(
         return token
 
 
-def log_in(session: Session, *, username: str, password: str, clock: Clock) -> tuple[User, str]:
-    """Check the password and open a page session; returns the user and the session token."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
+def find_user(session: Session, *, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username.strip()))
+
+
+def check_credentials(session: Session, *, username: str, password: str) -> User:
+    """The active user with this username and password; raises ``InvalidCredentials``."""
+    user = find_user(session, username=username)
     if user is None or not user.is_active or not password_matches(password, user.password_hash):
         raise InvalidCredentials()
+    return user
+
+
+def log_in(session: Session, *, username: str, password: str, clock: Clock) -> tuple[User, str]:
+    """Check the password and open a page session; returns the user and the session token."""
+    user = check_credentials(session, username=username, password=password)
     return user, issue_token(session, user=user, kind=TokenKind.SESSION, label="login", clock=clock)
 
 

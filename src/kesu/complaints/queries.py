@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kesu.accounts import permissions
+from kesu.accounts.models import Department
 from kesu.complaints import lifecycle
 from kesu.complaints.errors import ComplaintNotFound
 from kesu.complaints.events import EVENT_LABELS
@@ -45,6 +46,16 @@ def access_complaint(session: Session, viewer: Actor, complaint_id: int) -> Comp
     ):
         raise PermissionDenied()
     return complaint
+
+
+def customer_actor(complaint: Complaint) -> Actor:
+    """The complainant of ``complaint`` acting on it (portal tracking, appeal, withdrawal)."""
+    return Actor(
+        kind=ActorKind.CUSTOMER,
+        id=complaint.customer_id,
+        role="customer",
+        name=complaint.complainant_name,
+    )
 
 
 def access_by_tracking_number(
@@ -158,6 +169,10 @@ def staff_view(session: Session, complaint: Complaint, language: Language) -> Co
         ],
         timeline=_timeline(session, complaint, public_only=False, language=language),
     )
+
+
+def departments(session: Session) -> list[Department]:
+    return list(session.scalars(select(Department).order_by(Department.code)))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from kesu.complaints.lifecycle import Action
 from kesu.complaints.models import Channel, Demand, TargetType
 from kesu.core.errors import InvalidInput
 from kesu.core.text_limits import normalise_phone
@@ -153,7 +154,7 @@ class TransitionRequest(BaseModel):
         json_schema_extra={"examples": [{"action": "triage", "version": 1, "note": "信息完整，受理。"}]},
     )
 
-    action: str
+    action: Action
     version: Annotated[int, Field(ge=1)]
     """The version the caller last saw; a different current version is a conflict."""
     note: Annotated[str, Field(max_length=5000)] | None = None

@@ -15,7 +15,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from kesu.accounts import permissions
 from kesu.accounts.models import Department, User
-from kesu.complaints import lifecycle
+from kesu.audit import service as audit
+from kesu.complaints import lifecycle, queries
 from kesu.complaints.errors import ComplaintNotFound, EvidenceRefused, ReasonRequired
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.lifecycle import Action, Status
@@ -100,6 +101,22 @@ def register_complaint(
             is_public=True,
             to_status=Status.RECEIVED,
             data={"channel": draft.channel.value},
+        )
+        return complaint
+
+
+def open_complaint(session: Session, viewer: Actor, complaint_id: int, *, clock: Clock) -> Complaint:
+    """Load a complaint for a member of staff and record the view of its personal data."""
+    with transaction(session):
+        complaint = queries.access_complaint(session, viewer, complaint_id)
+        audit.record(
+            session,
+            at=clock.now(),
+            actor=viewer.ref,
+            action="complaint.viewed",
+            subject_type="complaint",
+            subject_id=complaint.id,
+            data={"tracking_number": complaint.tracking_number},
         )
         return complaint
 

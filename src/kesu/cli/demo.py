@@ -1,0 +1,204 @@
+"""Demo data: departments, staff personas and the sample complaints in every lifecycle stage.
+
+The complaints were written for kesu (``demo_complaints.json``); each is filed through the real
+intake workflow on a clock set to its filing day and advanced through the real lifecycle, so
+the demo exercises exactly the code a live installation runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kesu.accounts import service as accounts
+from kesu.accounts.models import Department, Role, User
+from kesu.bootstrap import Kesu
+from kesu.complaints import service as complaints
+from kesu.complaints.lifecycle import Action
+from kesu.complaints.models import Complaint
+from kesu.complaints.queries import customer_actor
+from kesu.complaints.schemas import ComplaintDraft
+from kesu.core.actors import Actor, ActorKind
+from kesu.core.clock import FixedClock
+from kesu.intake import service as intake
+
+DEMO_FILE = Path(__file__).with_name("demo_complaints.json")
+DEMO_PASSWORD = "kesu-demo"  # noqa: S105 - documented demo credential, never used in production
+
+DEPARTMENTS = (
+    ("CS", "客户服务中心"),
+    ("QA", "质量管理部"),
+    ("LOG", "储运部"),
+    ("FIN", "财务部"),
+    ("MKT", "市场部"),
+    ("SEC", "信息安全部"),
+)
+# username, display name, role, department code
+STAFF = (
+    ("zhangmin", "张敏", Role.AGENT, "CS"),
+    ("zhaolei", "赵磊", Role.HANDLER, "QA"),
+    ("sunli", "孙丽", Role.HANDLER, "LOG"),
+    ("liqiang", "李强", Role.SUPERVISOR, "CS"),
+    ("chenjing", "陈静", Role.ANALYST, "QA"),
+    ("admin", "系统管理员", Role.ADMIN, None),
+)
+CATEGORY_DEPARTMENT = {
+    "product_quality": "QA",
+    "safety": "QA",
+    "logistics": "LOG",
+    "billing_refund": "FIN",
+    "misinformation": "MKT",
+    "privacy": "SEC",
+    "service_attitude": "CS",
+    "communication": "CS",
+    "other": "CS",
+}
+_ASSIGNED = [Action.TRIAGE, Action.ASSIGN]
+_INVESTIGATING = [*_ASSIGNED, Action.START_INVESTIGATION]
+_PROPOSED = [*_INVESTIGATING, Action.PROPOSE_REMEDY]
+_CARRYING_OUT = [*_PROPOSED, Action.REQUEST_APPROVAL, Action.APPROVE_REMEDY]
+_CLOSED = [*_CARRYING_OUT, Action.RESOLVE, Action.START_FOLLOW_UP, Action.CLOSE]
+STAGE_PATHS: dict[str, list[Action]] = {
+    "received": [],
+    "triaged": [Action.TRIAGE],
+    "rejected": [Action.REJECT],
+    "assigned": _ASSIGNED,
+    "investigating": _INVESTIGATING,
+    "remedy_proposed": _PROPOSED,
+    "awaiting_approval": [*_PROPOSED, Action.REQUEST_APPROVAL],
+    "carrying_out": _CARRYING_OUT,
+    "resolved": [*_CARRYING_OUT, Action.RESOLVE],
+    "follow_up": [*_CARRYING_OUT, Action.RESOLVE, Action.START_FOLLOW_UP],
+    "closed": _CLOSED,
+    "archived": [*_CLOSED, Action.ARCHIVE],
+    "reopened": [*_CLOSED, Action.REOPEN],
+    "withdrawn": [Action.TRIAGE, Action.WITHDRAW],
+    "waiting_customer": [*_INVESTIGATING, Action.WAIT_FOR_CUSTOMER],
+}
+_SUPERVISOR_ACTIONS = {Action.APPROVE_REMEDY, Action.ARCHIVE, Action.RETURN_REMEDY}
+_CUSTOMER_ACTIONS = {Action.WITHDRAW}
+
+
+@dataclass(frozen=True)
+class Staff:
+    departments: dict[str, int]
+    agent: Actor
+    supervisor: Actor
+
+
+def _actor(user: User) -> Actor:
+    return Actor(kind=ActorKind.USER, id=user.id, role=user.role, name=user.display_name)
+
+
+def ensure_staff(session: Session, kesu: Kesu) -> Staff:
+    """Create the demo departments and staff unless they exist (safe to run twice)."""
+    departments = {d.code: d.id for d in session.scalars(select(Department))}
+    for code, name in DEPARTMENTS:
+        if code not in departments:
+            departments[code] = accounts.create_department(session, code=code, name=name, clock=kesu.clock).id
+    users = {u.username: u for u in session.scalars(select(User))}
+    for username, display_name, role, department in STAFF:
+        if username not in users:
+            users[username] = accounts.create_user(
+                session,
+                username=username,
+                display_name=display_name,
+                role=role,
+                password=DEMO_PASSWORD,
+                clock=kesu.clock,
+                department_id=departments[department] if department else None,
+            )
+    return Staff(
+        departments=departments,
+        agent=_actor(users["zhangmin"]),
+        supervisor=_actor(users["liqiang"]),
+    )
+
+
+def _draft(item: dict[str, Any]) -> ComplaintDraft:
+    return ComplaintDraft(
+        complainant_name=item["name"],
+        phone=item["phone"],
+        email=item["email"],
+        channel=item["channel"],
+        region=item["region"],
+        target_type=item["target_type"],
+        target=item["target"],
+        product_line=item["product_line"],
+        description=item["description"],
+        demands=item["demands"],
+    )
+
+
+def _advance(
+    session: Session, kesu: Kesu, staff: Staff, complaint: Complaint, item: dict[str, Any], clock: FixedClock
+) -> None:
+    for step, action in enumerate(STAGE_PATHS[item["stage"]]):
+        clock.advance(timedelta(hours=3 + step))
+        last = step == len(STAGE_PATHS[item["stage"]]) - 1
+        note = item["note"] if last or action in {Action.REJECT, Action.WAIT_FOR_CUSTOMER, Action.REOPEN} else None
+        if action is Action.ASSIGN:
+            complaint = complaints.assign_complaint(
+                session,
+                complaint_id=complaint.id,
+                expected_version=complaint.version,
+                department_id=staff.departments[CATEGORY_DEPARTMENT[item["category"]]],
+                assignee_id=None,
+                actor=staff.agent,
+                clock=clock,
+                note=note,
+            )
+            continue
+        actor = (
+            staff.supervisor
+            if action in _SUPERVISOR_ACTIONS
+            else customer_actor(complaint)
+            if action in _CUSTOMER_ACTIONS
+            else staff.agent
+        )
+        complaint = complaints.transition_complaint(
+            session,
+            complaint_id=complaint.id,
+            action=action,
+            expected_version=complaint.version,
+            actor=actor,
+            clock=clock,
+            note=note,
+        )
+
+
+def load(kesu: Kesu) -> int:
+    """File every sample complaint through intake and advance it to its stage."""
+    items: list[dict[str, Any]] = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    now = kesu.clock.now()
+    with kesu.sessions() as session:
+        staff = ensure_staff(session, kesu)
+        # Oldest first, so tracking numbers and ids follow the filing dates.
+        for item in sorted(items, key=lambda entry: -int(entry["days_ago"])):
+            # Start early enough that the last step still lies in the past.
+            steps = len(STAGE_PATHS[item["stage"]])
+            busy = timedelta(hours=sum(3 + step for step in range(steps)) + 1)
+            clock = FixedClock(now - timedelta(days=int(item["days_ago"])) - busy)
+            result = intake.submit_complaint(
+                session,
+                _draft(item),
+                policy=kesu.intake_policy,
+                clock=clock,
+                store=kesu.evidence_store,
+                agent=staff.agent if item["channel"] in {"phone", "counter", "onsite"} else None,
+            )
+            _advance(session, kesu, staff, result.complaint, item, clock)
+    return len(items)
+
+
+def load_if_empty(kesu: Kesu) -> int:
+    with kesu.sessions() as session:
+        if session.scalar(select(func.count()).select_from(Complaint)):
+            return 0
+    return load(kesu)

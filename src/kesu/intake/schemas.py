@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class IntakeReceipt(BaseModel):
+    """The acknowledgement (受理回执) a complainant gets at once."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "tracking_number": "KS261123-R8DJCG",
+                    "status": "received",
+                    "status_label": "已受理",
+                    "received_at": "2026-11-23T01:44:21Z",
+                    "first_response_hours": 24,
+                    "track_url": "http://127.0.0.1:8000/track",
+                }
+            ]
+        }
+    )
+
+    tracking_number: str
+    status: str
+    status_label: str
+    received_at: datetime
+    first_response_hours: int
+    track_url: str

@@ -1,0 +1,194 @@
+"""REST API of complaints: intake, tracking, the staff queue and lifecycle actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
+
+from kesu.complaints import queries, service
+from kesu.complaints.lifecycle import STATUS_LABELS, Status
+from kesu.complaints.schemas import (
+    AssignRequest,
+    ComplaintDraft,
+    ComplaintPublic,
+    ComplaintRead,
+    ComplaintSummary,
+    EvidenceRead,
+    TransitionRequest,
+)
+from kesu.core.i18n import label
+from kesu.intake import service as intake
+from kesu.intake.schemas import IntakeReceipt
+from kesu.web.deps import CurrentUser, DbSession, KesuApp, OptionalUser, RequestLanguage, actor_of
+
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
+
+_ERRORS = {
+    409: {"description": "Conflict: `invalid_transition`, `concurrent_update`, `idempotency_key_reused`"},
+    422: {"description": "Invalid input: `validation_error`, `invalid_input`, `evidence_refused`"},
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "A retry with the same Idempotency-Key: the first receipt"}, **_ERRORS},
+)
+def submit_complaint(
+    draft: ComplaintDraft,
+    response: Response,
+    kesu: KesuApp,
+    session: DbSession,
+    language: RequestLanguage,
+    user: OptionalUser,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> IntakeReceipt:
+    """File a complaint from any channel. Staff tokens register it as agent entry.
+
+    Send an `Idempotency-Key` header: a retry with the same key and body returns the first
+    receipt (200) instead of a second complaint.
+    """
+    result = intake.submit_complaint(
+        session,
+        draft,
+        policy=kesu.intake_policy,
+        clock=kesu.clock,
+        store=kesu.evidence_store,
+        idempotency_key=idempotency_key,
+        agent=actor_of(user) if user is not None else None,
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    complaint = result.complaint
+    return IntakeReceipt(
+        tracking_number=complaint.tracking_number,
+        status=complaint.status,
+        status_label=label(STATUS_LABELS, complaint.status, language),
+        received_at=complaint.received_at,
+        first_response_hours=kesu.intake_policy.first_response_hours,
+        track_url=f"{kesu.intake_policy.public_url.rstrip('/')}/track",
+    )
+
+
+@router.get("/track", responses={404: {"description": "`complaint_not_found`"}})
+def track_complaint(
+    session: DbSession,
+    language: RequestLanguage,
+    tracking_number: Annotated[str, Query(min_length=1, max_length=20, examples=["KS261123-R8DJCG"])],
+    phone: Annotated[str, Query(min_length=1, max_length=254, description="The phone number (or e-mail) given when filing", examples=["13800138001"])],
+) -> ComplaintPublic:
+    """Progress of one complaint for its complainant, without an account."""
+    complaint = queries.access_by_tracking_number(session, tracking_number=tracking_number, contact=phone)
+    return queries.public_view(session, complaint, language)
+
+
+@router.post("/track/evidence", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
+def add_customer_evidence(
+    kesu: KesuApp,
+    session: DbSession,
+    tracking_number: Annotated[str, Form(max_length=20)],
+    phone: Annotated[str, Form(max_length=254)],
+    files: Annotated[list[UploadFile], File(description="Photos, PDF, audio or video")],
+) -> list[EvidenceRead]:
+    """The complainant adds evidence to their own complaint (tracking number + phone)."""
+    complaint = queries.access_by_tracking_number(session, tracking_number=tracking_number, contact=phone)
+    uploads = _read_uploads(files, kesu.intake_policy.evidence.max_bytes)
+    rows = service.attach_evidence(
+        session,
+        complaint=complaint,
+        uploads=uploads,
+        store=kesu.evidence_store,
+        limits=kesu.intake_policy.evidence,
+        actor=queries.customer_actor(complaint),
+        clock=kesu.clock,
+    )
+    return [EvidenceRead.model_validate(row, from_attributes=True) for row in rows]
+
+
+def _read_uploads(files: list[UploadFile], max_bytes: int) -> list[service.EvidenceUpload]:
+    uploads = []
+    for upload in files:
+        # Read one byte past the limit: enough to refuse, never the whole of a huge file.
+        data = upload.file.read(max_bytes + 1)
+        uploads.append(
+            service.EvidenceUpload(
+                filename=upload.filename or "evidence",
+                content_type=upload.content_type or "application/octet-stream",
+                data=data,
+            )
+        )
+    return uploads
+
+
+@router.get("")
+def list_complaints(
+    session: DbSession,
+    user: CurrentUser,
+    language: RequestLanguage,
+    status_in: Annotated[list[Status] | None, Query(alias="status")] = None,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
+) -> list[ComplaintSummary]:
+    """The staff queue, newest first; page with `before_id` = the last id you received."""
+    return queries.list_complaints(
+        session,
+        actor_of(user),
+        queries.ComplaintFilter(statuses=status_in or (), before_id=before_id, limit=limit),
+        language,
+    )
+
+
+@router.get("/{complaint_id}", responses={404: {"description": "`complaint_not_found`"}})
+def get_complaint(
+    complaint_id: int, session: DbSession, user: CurrentUser, language: RequestLanguage, kesu: KesuApp
+) -> ComplaintRead:
+    """One complaint with its evidence, timeline and the actions allowed now (a personal-data view: audited)."""
+    complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)
+    return queries.staff_view(session, complaint, language)
+
+
+@router.post("/{complaint_id}/transitions", responses=_ERRORS)
+def transition_complaint(
+    complaint_id: int,
+    body: TransitionRequest,
+    session: DbSession,
+    user: CurrentUser,
+    language: RequestLanguage,
+    kesu: KesuApp,
+) -> ComplaintRead:
+    """Apply one lifecycle action; `version` must be the one you read (optimistic lock)."""
+    complaint = service.transition_complaint(
+        session,
+        complaint_id=complaint_id,
+        action=body.action,
+        expected_version=body.version,
+        actor=actor_of(user),
+        clock=kesu.clock,
+        note=body.note,
+    )
+    return queries.staff_view(session, complaint, language)
+
+
+@router.post("/{complaint_id}/assignment", responses=_ERRORS)
+def assign_complaint(
+    complaint_id: int,
+    body: AssignRequest,
+    session: DbSession,
+    user: CurrentUser,
+    language: RequestLanguage,
+    kesu: KesuApp,
+) -> ComplaintRead:
+    """Send the complaint to a responsible department and/or handler."""
+    complaint = service.assign_complaint(
+        session,
+        complaint_id=complaint_id,
+        expected_version=body.version,
+        department_id=body.department_id,
+        assignee_id=body.assignee_id,
+        actor=actor_of(user),
+        clock=kesu.clock,
+        note=body.note,
+    )
+    return queries.staff_view(session, complaint, language)

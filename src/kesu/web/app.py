@@ -1,0 +1,47 @@
+"""The FastAPI application factory: REST API, pages and static files in one app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from kesu import bootstrap
+from kesu.bootstrap import Kesu
+from kesu.settings import Settings
+from kesu.web import errors
+from kesu.web.api import auth as auth_api
+from kesu.web.api import complaints as complaints_api
+from kesu.web.api import system as system_api
+from kesu.web.pages import agent as agent_pages
+from kesu.web.pages import portal as portal_pages
+from kesu.web.pages import rendering
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """
+kesu (客诉) — closed-loop customer complaint handling.
+
+Errors always have the body `{"detail": "<message>", "code": "<stable code>"}`; the message is in
+Chinese unless the request prefers English (`Accept-Language: en`).
+"""
+
+
+def create_app(kesu: Kesu) -> FastAPI:
+    app = FastAPI(title="kesu 客诉", version="0.1.0", description=DESCRIPTION)
+    app.state.kesu = kesu
+    app.state.templates = rendering.env
+    errors.install(app)
+    app.include_router(system_api.router)
+    app.include_router(auth_api.router)
+    app.include_router(complaints_api.router)
+    app.include_router(portal_pages.router)
+    app.include_router(agent_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` with several processes: each builds its own container."""
+    return create_app(bootstrap.build(Settings()))

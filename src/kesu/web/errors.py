@@ -1,0 +1,86 @@
+"""The one mapping from errors to HTTP: ``{"detail": <message>, "code": <stable code>}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kesu.core.errors import KesuError
+from kesu.core.i18n import Language, negotiate
+
+_VALIDATION_MESSAGE = {
+    Language.ZH: "请求内容不符合要求：{fields}",
+    Language.EN: "The request is not valid: {fields}",
+}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
+
+
+def request_language(request: Request) -> Language:
+    chosen = request.cookies.get("lang") or request.query_params.get("lang")
+    if chosen in {Language.ZH.value, Language.EN.value}:
+        return Language(chosen)
+    return negotiate(request.headers.get("accept-language"))
+
+
+def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"detail": detail, "code": code, **extra}
+
+
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/docs", "/openapi"))
+
+
+def _page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    from_env = request.app.state.templates
+    html = from_env.get_template("error.html").render(title=title, message=message, user=None)
+    return HTMLResponse(html, status_code=status_code)
+
+
+_PAGE_TITLES = {401: "请先登录", 403: "没有权限", 404: "页面不存在", 409: "操作冲突", 422: "输入有误"}
+
+
+async def _kesu_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, KesuError)
+    if _is_page(request):
+        title = _PAGE_TITLES.get(error.http_status, "出错了")
+        return _page(request, error.http_status, title, error.message(Language.ZH))
+    return JSONResponse(
+        error_body(error.code, error.message(request_language(request))),
+        status_code=error.http_status,
+    )
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(part) for part in item["loc"][1:]), "message": item["msg"]}
+        for item in error.errors()
+    ]
+    fields = ", ".join(problem["field"] or "body" for problem in problems)
+    language = request_language(request)
+    return JSONResponse(
+        error_body("validation_error", _VALIDATION_MESSAGE[language].format(fields=fields), errors=problems),
+        status_code=422,
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if _is_page(request):
+        title = _PAGE_TITLES.get(error.status_code, "出错了")
+        return _page(request, error.status_code, title, str(error.detail))
+    return JSONResponse(
+        error_body(_HTTP_CODES.get(error.status_code, "http_error"), str(error.detail)),
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(KesuError, _kesu_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

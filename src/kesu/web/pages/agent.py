@@ -1,0 +1,217 @@
+"""Staff pages: sign in, the complaint queue, one complaint with the actions allowed now."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kesu.accounts import service as accounts
+from kesu.accounts.models import User
+from kesu.complaints import queries, service
+from kesu.complaints.lifecycle import Action, Status
+from kesu.core.errors import KesuError, PermissionDenied
+from kesu.core.i18n import Language
+from kesu.intake import service as intake
+from kesu.web.deps import SESSION_COOKIE, DbSession, KesuApp, OptionalUser, actor_of, csrf_token
+from kesu.web.pages.forms import complaint_form_context, draft_from_form, uploads_from_form
+from kesu.web.pages.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _csrf(request: Request, kesu: KesuApp) -> str:
+    return csrf_token(kesu, request.cookies.get(SESSION_COOKIE, ""))
+
+
+def _check_csrf(request: Request, kesu: KesuApp, posted: str) -> None:
+    if not hmac.compare_digest(_csrf(request, kesu), posted):
+        raise PermissionDenied()
+
+
+def _safe_next(target: str) -> str:
+    # Only paths on this site: a crafted link must not bounce a signed-in agent elsewhere.
+    return target if target.startswith("/") and not target.startswith("//") else "/agent"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next_path: Annotated[str, Query(alias="next")] = "/agent") -> HTMLResponse:
+    return render(request, "agent/login.html", {"error": None, "next": _safe_next(next_path), "username": ""})
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    username: Annotated[str, Form(max_length=60)],
+    password: Annotated[str, Form(max_length=200)],
+    next_path: Annotated[str, Form(alias="next")] = "/agent",
+) -> Response:
+    try:
+        _user, token = accounts.log_in(session, username=username, password=password, clock=kesu.clock)
+    except KesuError as error:
+        context = {"error": error.message(Language.ZH), "next": _safe_next(next_path), "username": username}
+        return render(request, "agent/login.html", context, status_code=error.http_status)
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=kesu.settings.resolved_public_url().startswith("https://"),
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: DbSession, kesu: KesuApp) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.revoke_token(session, token=token, clock=kesu.clock)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/agent", response_class=HTMLResponse, response_model=None)
+def queue(
+    request: Request,
+    session: DbSession,
+    user: OptionalUser,
+    status: Annotated[list[Status] | None, Query()] = None,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    if user is None:
+        return _to_login(request)
+    rows = queries.list_complaints(
+        session,
+        actor_of(user),
+        queries.ComplaintFilter(statuses=status or (), before_id=before_id, limit=50),
+        Language.ZH,
+    )
+    return render(
+        request,
+        "agent/queue.html",
+        {"user": user, "rows": rows, "statuses": list(Status), "selected": set(status or ())},
+    )
+
+
+def _detail(
+    request: Request, session: DbSession, kesu: KesuApp, user: User, complaint_id: int,
+    *, error: str | None = None, status_code: int = 200,
+) -> HTMLResponse:
+    complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)
+    view = queries.staff_view(session, complaint, Language.ZH)
+    return render(
+        request,
+        "agent/detail.html",
+        {
+            "user": user,
+            "view": view,
+            "actions": [Action(a) for a in view.allowed_actions if a != Action.ASSIGN],
+            "can_assign": Action.ASSIGN in view.allowed_actions,
+            "departments": queries.departments(session),
+            "csrf": _csrf(request, kesu),
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/agent/complaints/{complaint_id}", response_class=HTMLResponse, response_model=None)
+def detail(complaint_id: int, request: Request, session: DbSession, kesu: KesuApp, user: OptionalUser) -> Response:
+    if user is None:
+        return _to_login(request)
+    return _detail(request, session, kesu, user, complaint_id)
+
+
+@router.post("/agent/complaints/{complaint_id}/transitions", response_model=None)
+def transition(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    action: Annotated[Action, Form()],
+    version: Annotated[int, Form(ge=1)],
+    csrf: Annotated[str, Form()],
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    if user is None:
+        return _to_login(request)
+    _check_csrf(request, kesu, csrf)
+    try:
+        service.transition_complaint(
+            session, complaint_id=complaint_id, action=action, expected_version=version,
+            actor=actor_of(user), clock=kesu.clock, note=note or None,
+        )
+    except KesuError as error:
+        return _detail(request, session, kesu, user, complaint_id,
+                       error=error.message(Language.ZH), status_code=error.http_status)
+    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
+@router.post("/agent/complaints/{complaint_id}/assignment", response_model=None)
+def assign(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    version: Annotated[int, Form(ge=1)],
+    department_id: Annotated[int, Form(ge=1)],
+    csrf: Annotated[str, Form()],
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    if user is None:
+        return _to_login(request)
+    _check_csrf(request, kesu, csrf)
+    try:
+        service.assign_complaint(
+            session, complaint_id=complaint_id, expected_version=version, department_id=department_id,
+            assignee_id=None, actor=actor_of(user), clock=kesu.clock, note=note or None,
+        )
+    except KesuError as error:
+        return _detail(request, session, kesu, user, complaint_id,
+                       error=error.message(Language.ZH), status_code=error.http_status)
+    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
+@router.get("/agent/new", response_class=HTMLResponse, response_model=None)
+def entry_form(request: Request, kesu: KesuApp, user: OptionalUser) -> Response:
+    """Agent entry of a complaint received by phone, at the counter or on site."""
+    if user is None:
+        return _to_login(request)
+    context = complaint_form_context({"demands": [], "channel": "phone"}, {}, staff=True)
+    return render(request, "portal/file.html", {**context, "user": user, "csrf": _csrf(request, kesu)})
+
+
+@router.post("/agent/new", response_class=HTMLResponse, response_model=None)
+async def enter_complaint(request: Request, kesu: KesuApp, session: DbSession, user: OptionalUser) -> Response:
+    if user is None:
+        return _to_login(request)
+    form = await request.form()
+    _check_csrf(request, kesu, str(form.get("csrf") or ""))
+    draft, errors, values = draft_from_form(form)
+    extra = {"user": user, "csrf": _csrf(request, kesu)}
+    if draft is None:
+        return render(request, "portal/file.html", {**complaint_form_context(values, errors, staff=True), **extra}, status_code=422)
+    try:
+        result = intake.submit_complaint(
+            session, draft, policy=kesu.intake_policy, clock=kesu.clock, store=kesu.evidence_store,
+            uploads=await uploads_from_form(form, kesu.intake_policy.evidence.max_bytes),
+            idempotency_key=str(form.get("submission_key") or "") or None, agent=actor_of(user),
+        )
+    except KesuError as error:
+        context = {**complaint_form_context(values, {"form": error.message(Language.ZH)}, staff=True), **extra}
+        return render(request, "portal/file.html", context, status_code=error.http_status)
+    return RedirectResponse(f"/agent/complaints/{result.complaint.id}", status_code=303)

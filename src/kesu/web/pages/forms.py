@@ -1,0 +1,102 @@
+"""Turn posted forms into the same schemas the API accepts, with errors a person can read."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData, UploadFile
+
+from kesu.complaints.models import Channel, Demand, TargetType
+from kesu.complaints.schemas import ComplaintDraft
+from kesu.complaints.service import EvidenceUpload
+
+_FIELD_LABELS = {
+    "complainant_name": "投诉人姓名",
+    "phone": "联系电话",
+    "email": "电子邮箱",
+    "target": "投诉对象",
+    "description": "投诉内容",
+    "demands": "诉求",
+    "occurred_at": "发生时间",
+    "region": "所在地区",
+    "channel": "渠道",
+}
+
+
+def draft_from_form(form: FormData) -> tuple[ComplaintDraft | None, dict[str, str], dict[str, Any]]:
+    """Returns (draft or None, errors by field, the values to show again)."""
+    values: dict[str, Any] = {
+        key: str(form.get(key) or "").strip()
+        for key in (
+            "complainant_name", "phone", "email", "channel", "region", "target_type",
+            "target", "product_line", "order_number", "description", "occurred_on",
+        )
+    }
+    values["demands"] = [str(v) for v in form.getlist("demands")]
+    data: dict[str, Any] = {
+        key: values[key] or None
+        for key in (
+            "complainant_name", "phone", "email", "region", "target", "product_line",
+            "order_number", "description",
+        )
+    }
+    data["demands"] = values["demands"]
+    if values["channel"]:
+        data["channel"] = values["channel"]
+    if values["target_type"]:
+        data["target_type"] = values["target_type"]
+    if values["occurred_on"]:
+        data["occurred_at"] = f"{values['occurred_on']}T00:00:00+08:00"
+    try:
+        return ComplaintDraft.model_validate(data), {}, values
+    except ValidationError as error:
+        problems: dict[str, str] = {}
+        for item in error.errors():
+            field = str(item["loc"][0]) if item["loc"] else "form"
+            problems.setdefault(field, f"{_FIELD_LABELS.get(field, field)}：{_message(item)}")
+        return None, problems, values
+
+
+def _message(item: Any) -> str:
+    kind = item["type"]
+    if kind in {"missing", "string_type", "string_too_short", "too_short"}:
+        return "必填"
+    if kind in {"string_too_long", "too_long"}:
+        return "内容过长"
+    if kind == "value_error" and "phone or an e-mail" in item["msg"]:
+        return "请至少填写联系电话或电子邮箱"
+    return "格式不正确"
+
+
+async def uploads_from_form(form: FormData, max_bytes: int) -> list[EvidenceUpload]:
+    uploads = []
+    for item in form.getlist("files"):
+        if not isinstance(item, UploadFile) or not item.filename:
+            continue
+        data = await item.read(max_bytes + 1)
+        uploads.append(
+            EvidenceUpload(
+                filename=item.filename,
+                content_type=item.content_type or "application/octet-stream",
+                data=data,
+            )
+        )
+    return uploads
+
+
+SELF_SERVICE_CHANNELS = (Channel.WEB,)
+
+
+def complaint_form_context(values: dict[str, object], errors: dict[str, str], *, staff: bool) -> dict[str, object]:
+    return {
+        "values": values,
+        "errors": errors,
+        "demands": list(Demand),
+        "target_types": list(TargetType),
+        "channels": list(Channel) if staff else list(SELF_SERVICE_CHANNELS),
+        "staff": staff,
+        # One key per rendered form: a double click or a browser resubmit files one complaint.
+        "submission_key": secrets.token_urlsafe(16),
+    }

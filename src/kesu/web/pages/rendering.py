@@ -1,0 +1,57 @@
+"""Jinja2 environment shared by every page: autoescaping on, labels and formats as filters."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from kesu.complaints.events import EVENT_LABELS
+from kesu.complaints.lifecycle import ACTION_LABELS, STATUS_LABELS
+from kesu.complaints.models import CHANNEL_LABELS, DEMAND_LABELS, TARGET_LABELS
+from kesu.core.i18n import Language, label
+from kesu.core.text_limits import mask_phone
+
+TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
+# Pages show Beijing time: the people using them are in China; storage stays UTC.
+DISPLAY_TZ = timezone(timedelta(hours=8), "CST")
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+env = templates.env
+env.autoescape = True
+
+
+def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if value is None else value.astimezone(DISPLAY_TZ).strftime(fmt)
+
+
+env.filters["local"] = _local
+env.filters["mask_phone"] = lambda value: mask_phone(value) if value else ""
+_TABLES = {
+    "status": STATUS_LABELS,
+    "action": ACTION_LABELS,
+    "channel": CHANNEL_LABELS,
+    "demand": DEMAND_LABELS,
+    "target": TARGET_LABELS,
+    "event": EVENT_LABELS,
+}
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    language = Language.ZH
+
+    def lbl(table: str, code: str) -> str:
+        return label(_TABLES[table], code, language)
+
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"lbl": lbl, "language": language, "tables": _TABLES, **context},
+        status_code=status_code,
+    )
