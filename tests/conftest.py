@@ -90,7 +90,9 @@ def notifier() -> MemoryNotifier:
 
 
 @pytest.fixture
-def kesu(database_url: str, tmp_path: Path, clock: FixedClock, notifier: MemoryNotifier) -> Iterator[Kesu]:
+def kesu(
+    database_url: str, tmp_path: Path, clock: FixedClock, notifier: MemoryNotifier
+) -> Iterator[Kesu]:
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,

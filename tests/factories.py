@@ -25,7 +25,9 @@ class Persona:
 
     @property
     def actor(self) -> Actor:
-        return Actor(kind=ActorKind.USER, id=self.user.id, role=self.user.role, name=self.user.display_name)
+        return Actor(
+            kind=ActorKind.USER, id=self.user.id, role=self.user.role, name=self.user.display_name
+        )
 
     @property
     def headers(self) -> dict[str, str]:
@@ -51,14 +53,25 @@ def make_personas(kesu: Kesu, session: Session) -> Personas:
     def department(code: str, name: str) -> Department:
         return accounts.create_department(session, code=code, name=name, clock=kesu.clock)
 
-    centre, quality, logistics = department("CS", "客户服务中心"), department("QA", "质量管理部"), department("LOG", "储运部")
+    centre, quality, logistics = (
+        department("CS", "客户服务中心"),
+        department("QA", "质量管理部"),
+        department("LOG", "储运部"),
+    )
 
     def persona(username: str, name: str, role: Role, dept: Department) -> Persona:
         user = accounts.create_user(
-            session, username=username, display_name=name, role=role, password=PASSWORD,
-            clock=kesu.clock, department_id=dept.id,
+            session,
+            username=username,
+            display_name=name,
+            role=role,
+            password=PASSWORD,
+            clock=kesu.clock,
+            department_id=dept.id,
         )
-        token = accounts.issue_token(session, user=user, kind=TokenKind.API, label="test", clock=kesu.clock)
+        token = accounts.issue_token(
+            session, user=user, kind=TokenKind.API, label="test", clock=kesu.clock
+        )
         return Persona(user=user, token=token)
 
     return Personas(
@@ -93,5 +106,16 @@ def draft(**overrides: Any) -> ComplaintDraft:
 
 def file_complaint(kesu: Kesu, session: Session, **overrides: Any) -> Complaint:
     return intake.submit_complaint(
-        session, draft(**overrides), policy=kesu.intake_policy, clock=kesu.clock, store=kesu.evidence_store
+        session,
+        draft(**overrides),
+        policy=kesu.intake_policy,
+        clock=kesu.clock,
+        store=kesu.evidence_store,
     ).complaint
+
+
+def see_committed(session: Session) -> None:
+    """End the session's read snapshot and forget loaded rows: the next read shows what every
+    other session has committed."""
+    session.rollback()
+    session.expire_all()

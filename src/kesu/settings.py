@@ -53,16 +53,14 @@ class IntakeSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="KESU_", env_nested_delimiter="__", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="KESU_", env_nested_delimiter="__", extra="ignore")
 
     data_dir: Path = Path("kesu-data")
     """Where the SQLite database, evidence files and the notification log live."""
     database_url: str | None = None
     """SQLAlchemy URL; unset means ``sqlite:///<data_dir>/kesu.sqlite3``. For PostgreSQL use
     ``postgresql+psycopg://user@host:5432/kesu``."""
-    secret_key: str = "dev-insecure-secret-change-me"
+    secret_key: str = "dev-insecure-secret-change-me"  # noqa: S105 - refused in production
     """Signs CSRF tokens and follow-up links; must be changed outside development."""
     environment: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"

@@ -18,7 +18,7 @@ from kesu.complaints.lifecycle import RULES, Action, Status
 from kesu.complaints.models import Complaint, TimelineEvent
 from kesu.complaints.queries import customer_actor
 from kesu.core.actors import SYSTEM, Actor
-from tests.factories import Personas, file_complaint
+from tests.factories import Personas, file_complaint, see_committed
 
 
 def _path_to(target: Status) -> list[Action]:
@@ -38,11 +38,17 @@ def _path_to(target: Status) -> list[Action]:
 
 
 def test_every_status_is_reachable_from_received() -> None:
-    assert {status for status in Status if status is Status.RECEIVED or _path_to(status)} == set(Status)
+    assert {status for status in Status if status is Status.RECEIVED or _path_to(status)} == set(
+        Status
+    )
 
 
 def test_transition_table_matches_the_rules() -> None:
-    assert lifecycle.TRANSITIONS[Status.RECEIVED] == {Status.TRIAGED, Status.REJECTED, Status.WITHDRAWN}
+    assert lifecycle.TRANSITIONS[Status.RECEIVED] == {
+        Status.TRIAGED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+    }
     assert lifecycle.TRANSITIONS[Status.ARCHIVED] == frozenset()
     assert lifecycle.TRANSITIONS[Status.WITHDRAWN] == frozenset()
     assert Status.REOPENED in lifecycle.TRANSITIONS[Status.CLOSED]
@@ -62,14 +68,23 @@ def _walk(kesu: Kesu, session: Session, personas: Personas, target: Status) -> C
     for action in _path_to(target):
         if action is Action.ASSIGN:
             complaint = complaints.assign_complaint(
-                session, complaint_id=complaint.id, expected_version=complaint.version,
-                department_id=personas.quality.id, assignee_id=None,
-                actor=personas.zhang_min.actor, clock=kesu.clock,
+                session,
+                complaint_id=complaint.id,
+                expected_version=complaint.version,
+                department_id=personas.quality.id,
+                assignee_id=None,
+                actor=personas.zhang_min.actor,
+                clock=kesu.clock,
             )
             continue
         complaint = complaints.transition_complaint(
-            session, complaint_id=complaint.id, action=action, expected_version=complaint.version,
-            actor=_actor_for(action, complaint, personas), clock=kesu.clock, note="说明",
+            session,
+            complaint_id=complaint.id,
+            action=action,
+            expected_version=complaint.version,
+            actor=_actor_for(action, complaint, personas),
+            clock=kesu.clock,
+            note="说明",
         )
     assert complaint.status == target
     return complaint
@@ -83,16 +98,27 @@ def _counts(session: Session, complaint_id: int) -> tuple[int, int]:
     return events, audits
 
 
-def _apply(kesu: Kesu, session: Session, personas: Personas, complaint: Complaint, action: Action) -> Complaint:
+def _apply(
+    kesu: Kesu, session: Session, personas: Personas, complaint: Complaint, action: Action
+) -> Complaint:
     if action is Action.ASSIGN:
         return complaints.assign_complaint(
-            session, complaint_id=complaint.id, expected_version=complaint.version,
-            department_id=personas.logistics.id, assignee_id=None,
-            actor=personas.zhang_min.actor, clock=kesu.clock,
+            session,
+            complaint_id=complaint.id,
+            expected_version=complaint.version,
+            department_id=personas.logistics.id,
+            assignee_id=None,
+            actor=personas.zhang_min.actor,
+            clock=kesu.clock,
         )
     return complaints.transition_complaint(
-        session, complaint_id=complaint.id, action=action, expected_version=complaint.version,
-        actor=_actor_for(action, complaint, personas), clock=kesu.clock, note="原因说明",
+        session,
+        complaint_id=complaint.id,
+        action=action,
+        expected_version=complaint.version,
+        actor=_actor_for(action, complaint, personas),
+        clock=kesu.clock,
+        note="原因说明",
     )
 
 
@@ -109,7 +135,7 @@ def test_every_action_from_every_status(
     for action in refused:
         with pytest.raises(InvalidTransition):
             _apply(kesu, session, personas, subject, action)
-        session.expire_all()
+        see_committed(session)
         stored = session.get(Complaint, subject.id)
         assert stored is not None
         assert (stored.status, stored.version) == (status, version_before)
@@ -126,7 +152,9 @@ def test_every_action_from_every_status(
         assert moved.version == version + 1
         assert _counts(session, complaint.id) == (events + 1, audits + 1)
         last = session.scalars(
-            select(TimelineEvent).where(TimelineEvent.complaint_id == complaint.id).order_by(TimelineEvent.id.desc())
+            select(TimelineEvent)
+            .where(TimelineEvent.complaint_id == complaint.id)
+            .order_by(TimelineEvent.id.desc())
         ).first()
         assert last is not None
         assert (last.from_status, last.to_status) == (status, expected)
@@ -137,7 +165,10 @@ def test_customer_reply_returns_to_the_status_before_waiting(
 ) -> None:
     complaint = _walk(kesu, session, personas, Status.INVESTIGATING)
     waiting = _apply(kesu, session, personas, complaint, Action.WAIT_FOR_CUSTOMER)
-    assert (waiting.status, waiting.resume_status) == (Status.WAITING_CUSTOMER, Status.INVESTIGATING)
+    assert (waiting.status, waiting.resume_status) == (
+        Status.WAITING_CUSTOMER,
+        Status.INVESTIGATING,
+    )
     assert lifecycle.CATEGORY[Status(waiting.status)] is lifecycle.StatusCategory.WAITING
     resumed = _apply(kesu, session, personas, waiting, Action.CUSTOMER_REPLIED)
     assert (resumed.status, resumed.resume_status) == (Status.INVESTIGATING, None)
@@ -158,10 +189,15 @@ def test_actions_that_need_a_reason_refuse_without_one(
     before = _counts(session, complaint.id)
     with pytest.raises(ReasonRequired):
         complaints.transition_complaint(
-            session, complaint_id=complaint.id, action=action, expected_version=complaint.version,
-            actor=_actor_for(action, complaint, personas), clock=kesu.clock, note="   ",
+            session,
+            complaint_id=complaint.id,
+            action=action,
+            expected_version=complaint.version,
+            actor=_actor_for(action, complaint, personas),
+            clock=kesu.clock,
+            note="   ",
         )
-    session.expire_all()
+    see_committed(session)
     stored = session.get(Complaint, complaint.id)
     assert stored is not None
     assert (stored.status, stored.version) == (source, version_before)
@@ -171,7 +207,11 @@ def test_actions_that_need_a_reason_refuse_without_one(
 def test_system_actor_may_take_any_allowed_action(kesu: Kesu, session: Session) -> None:
     complaint = file_complaint(kesu, session)
     moved = complaints.transition_complaint(
-        session, complaint_id=complaint.id, action=Action.TRIAGE, expected_version=1,
-        actor=SYSTEM, clock=kesu.clock,
+        session,
+        complaint_id=complaint.id,
+        action=Action.TRIAGE,
+        expected_version=1,
+        actor=SYSTEM,
+        clock=kesu.clock,
     )
     assert moved.status == Status.TRIAGED

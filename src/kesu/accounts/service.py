@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -109,9 +109,7 @@ def create_user(
         return user
 
 
-def issue_token(
-    session: Session, *, user: User, kind: TokenKind, label: str, clock: Clock
-) -> str:
+def issue_token(session: Session, *, user: User, kind: TokenKind, label: str, clock: Clock) -> str:
     """Create a token for ``user``; the returned secret is never stored or shown again."""
     with transaction(session):
         token = secrets.token_urlsafe(32)
@@ -158,7 +156,9 @@ def log_in(session: Session, *, username: str, password: str, clock: Clock) -> t
 
 def revoke_token(session: Session, *, token: str, clock: Clock) -> None:
     with transaction(session):
-        row = session.scalar(select(AccessToken).where(AccessToken.token_hash == _token_hash(token)))
+        row = session.scalar(
+            select(AccessToken).where(AccessToken.token_hash == _token_hash(token))
+        )
         if row is None or row.revoked_at is not None:
             return
         row.revoked_at = clock.now()

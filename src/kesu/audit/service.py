@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kesu.audit.models import AuditEntry, AuditHead
@@ -37,6 +38,24 @@ def _digest(previous_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _locked_head(session: Session) -> AuditHead:
+    query = select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
+    head = session.scalar(query)
+    if head is not None:
+        return head
+    # The very first entry: several transactions may try to create the head at once; the
+    # losers' savepoints roll back and they wait for the winner's row like everyone else.
+    try:
+        with session.begin_nested():
+            session.add(AuditHead(id=_HEAD_ID, last_entry_id=None, last_hash=GENESIS_HASH))
+    except IntegrityError:
+        pass
+    head = session.scalar(query)
+    if head is None:
+        raise RuntimeError("audit head row missing after insert")
+    return head
+
+
 def record(
     session: Session,
     *,
@@ -52,10 +71,7 @@ def record(
     The head row is locked (``FOR UPDATE`` on PostgreSQL; SQLite already has one writer) so
     concurrent transactions extend the chain one after the other.
     """
-    head = session.scalar(select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update())
-    if head is None:
-        head = AuditHead(id=_HEAD_ID, last_entry_id=None, last_hash=GENESIS_HASH)
-        session.add(head)
+    head = _locked_head(session)
     # Round-trip the data through JSON so the hash covers exactly what the database returns.
     stored = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
     entry = AuditEntry(
@@ -93,14 +109,19 @@ def verify_chain(session: Session) -> ChainReport:
     last_id = 0
     while True:
         batch = session.scalars(
-            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(_VERIFY_BATCH)
+            select(AuditEntry)
+            .where(AuditEntry.id > last_id)
+            .order_by(AuditEntry.id)
+            .limit(_VERIFY_BATCH)
         ).all()
         if not batch:
             break
         for entry in batch:
             count += 1
             if entry.previous_hash != previous:
-                return ChainReport(count, entry.id, "previous_hash does not link to the entry before")
+                return ChainReport(
+                    count, entry.id, "previous_hash does not link to the entry before"
+                )
             if _digest(previous, entry) != entry.entry_hash:
                 return ChainReport(count, entry.id, "entry content does not match its hash")
             previous = entry.entry_hash

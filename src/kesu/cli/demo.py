@@ -101,7 +101,9 @@ def ensure_staff(session: Session, kesu: Kesu) -> Staff:
     departments = {d.code: d.id for d in session.scalars(select(Department))}
     for code, name in DEPARTMENTS:
         if code not in departments:
-            departments[code] = accounts.create_department(session, code=code, name=name, clock=kesu.clock).id
+            departments[code] = accounts.create_department(
+                session, code=code, name=name, clock=kesu.clock
+            ).id
     users = {u.username: u for u in session.scalars(select(User))}
     for username, display_name, role, department in STAFF:
         if username not in users:
@@ -137,12 +139,16 @@ def _draft(item: dict[str, Any]) -> ComplaintDraft:
 
 
 def _advance(
-    session: Session, kesu: Kesu, staff: Staff, complaint: Complaint, item: dict[str, Any], clock: FixedClock
+    session: Session, staff: Staff, complaint: Complaint, item: dict[str, Any], clock: FixedClock
 ) -> None:
     for step, action in enumerate(STAGE_PATHS[item["stage"]]):
         clock.advance(timedelta(hours=3 + step))
         last = step == len(STAGE_PATHS[item["stage"]]) - 1
-        note = item["note"] if last or action in {Action.REJECT, Action.WAIT_FOR_CUSTOMER, Action.REOPEN} else None
+        note = (
+            item["note"]
+            if last or action in {Action.REJECT, Action.WAIT_FOR_CUSTOMER, Action.REOPEN}
+            else None
+        )
         if action is Action.ASSIGN:
             complaint = complaints.assign_complaint(
                 session,
@@ -193,7 +199,7 @@ def load(kesu: Kesu) -> int:
                 store=kesu.evidence_store,
                 agent=staff.agent if item["channel"] in {"phone", "counter", "onsite"} else None,
             )
-            _advance(session, kesu, staff, result.complaint, item, clock)
+            _advance(session, staff, result.complaint, item, clock)
     return len(items)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -29,7 +31,18 @@ from kesu.web.app import create_app
 def _build(host: str | None = None, port: int | None = None) -> Kesu:
     """The container from KESU_* variables; explicit command-line options win."""
     given: dict[str, Any] = {"host": host, "port": port}
-    return bootstrap.build(Settings(**{key: value for key, value in given.items() if value is not None}))
+    return bootstrap.build(
+        Settings(**{key: value for key, value in given.items() if value is not None})
+    )
+
+
+@contextmanager
+def _opened() -> Iterator[Kesu]:
+    kesu = _build()
+    try:
+        yield kesu
+    finally:
+        kesu.dispose()
 
 
 def make_worker(kesu: Kesu, name: str | None = None) -> Worker:
@@ -60,8 +73,15 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.option("--host", default=None, help="Default: KESU_HOST or 127.0.0.1.")
 @click.option("--port", default=None, type=int, help="Default: KESU_PORT or 8000.")
-@click.option("--workers", default=1, show_default=True, help="Web processes (use PostgreSQL for more than 1).")
-@click.option("--demo", is_flag=True, help="Load the demo data first if the database has no complaints.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    help="Web processes (use PostgreSQL for more than 1).",
+)
+@click.option(
+    "--demo", is_flag=True, help="Load the demo data first if the database has no complaints."
+)
 def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     """Run the web UI and REST API; migrates the database and embeds a worker thread."""
     kesu = _build(host=host, port=port)
@@ -79,12 +99,18 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
             target=worker.run_forever, args=(stop, kesu.settings.worker.poll_seconds), daemon=True
         )
         worker_thread.start()
-    click.echo(f"kesu serving on http://{host}:{port}  ({kesu.dialect}, data in {kesu.settings.data_dir})")
+    click.echo(
+        f"kesu serving on http://{host}:{port}  ({kesu.dialect}, data in {kesu.settings.data_dir})"
+    )
     try:
         if workers > 1:
             uvicorn.run(
-                "kesu.web.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning",
+                "kesu.web.app:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
             )
         else:
             uvicorn.run(create_app(kesu), host=host, port=port, log_level="warning")
@@ -99,18 +125,18 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
 @click.option("--once", is_flag=True, help="Run until no job is due, then exit.")
 def worker(once: bool) -> None:
     """Run notifications and timers from the job table (many may run against PostgreSQL)."""
-    kesu = _build()
-    if not migrate.is_up_to_date(kesu.engine):
-        raise click.ClickException("the database schema is not current: run `kesu db upgrade`")
-    runner = make_worker(kesu)
-    if once:
-        click.echo(f"{runner.run_until_idle()} jobs done")
-        return
-    stop = threading.Event()
-    try:
-        runner.run_forever(stop, kesu.settings.worker.poll_seconds)
-    except KeyboardInterrupt:
-        stop.set()
+    with _opened() as kesu:
+        if not migrate.is_up_to_date(kesu.engine):
+            raise click.ClickException("the database schema is not current: run `kesu db upgrade`")
+        runner = make_worker(kesu)
+        if once:
+            click.echo(f"{runner.run_until_idle()} jobs done")
+            return
+        stop = threading.Event()
+        try:
+            runner.run_forever(stop, kesu.settings.worker.poll_seconds)
+        except KeyboardInterrupt:
+            stop.set()
 
 
 @main.group()
@@ -122,29 +148,29 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the migrations shipped with kesu."""
-    kesu = _build()
-    migrate.upgrade(kesu.engine, revision)
-    click.echo(f"database at revision {migrate.current(kesu.engine)} ({kesu.dialect})")
+    with _opened() as kesu:
+        migrate.upgrade(kesu.engine, revision)
+        click.echo(f"database at revision {migrate.current(kesu.engine)} ({kesu.dialect})")
 
 
 @db.command("check")
 def db_check() -> None:
     """Fail if the models and the migrated schema differ."""
-    kesu = _build()
-    try:
-        migrate.check(kesu.engine)
-    except CommandError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo("schema matches the models")
+    with _opened() as kesu:
+        try:
+            migrate.check(kesu.engine)
+        except CommandError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo("schema matches the models")
 
 
 @main.command()
 def demo() -> None:
     """Load departments, staff and realistic Chinese sample complaints in every stage."""
-    kesu = _build()
-    migrate.upgrade(kesu.engine)
-    loaded = demo_data.load(kesu)
-    click.echo(f"demo data loaded: {loaded} complaints")
+    with _opened() as kesu:
+        migrate.upgrade(kesu.engine)
+        loaded = demo_data.load(kesu)
+        click.echo(f"demo data loaded: {loaded} complaints")
 
 
 @main.group()
@@ -158,18 +184,18 @@ main.add_command(audit_group, name="audit")
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 at the first entry that was altered or removed."""
-    kesu = _build()
-    with kesu.sessions() as session:
-        report = audit.verify_chain(session)
-    if report.intact:
-        click.echo(f"audit chain intact: {report.entries} entries")
-        return
-    click.echo(
-        f"audit chain BROKEN at entry {report.first_broken_id}: {report.reason} "
-        f"({report.entries} entries read)",
-        err=True,
-    )
-    sys.exit(1)
+    with _opened() as kesu:
+        with kesu.sessions() as session:
+            report = audit.verify_chain(session)
+        if report.intact:
+            click.echo(f"audit chain intact: {report.entries} entries")
+            return
+        click.echo(
+            f"audit chain BROKEN at entry {report.first_broken_id}: {report.reason} "
+            f"({report.entries} entries read)",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @main.group()
@@ -184,16 +210,20 @@ def user() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def user_create(username: str, display_name: str, role: str, password: str) -> None:
     """Create a staff account."""
-    kesu = _build()
-    with kesu.sessions() as session:
-        try:
-            created = accounts.create_user(
-                session, username=username, display_name=display_name, role=Role(role),
-                password=password, clock=kesu.clock,
-            )
-        except KesuError as error:
-            raise click.ClickException(error.message(Language.ZH)) from error
-    click.echo(f"user {created.username} created (id {created.id}, {created.role})")
+    with _opened() as kesu:
+        with kesu.sessions() as session:
+            try:
+                created = accounts.create_user(
+                    session,
+                    username=username,
+                    display_name=display_name,
+                    role=Role(role),
+                    password=password,
+                    clock=kesu.clock,
+                )
+            except KesuError as error:
+                raise click.ClickException(error.message(Language.ZH)) from error
+        click.echo(f"user {created.username} created (id {created.id}, {created.role})")
 
 
 @user.command("token")
@@ -201,11 +231,12 @@ def user_create(username: str, display_name: str, role: str, password: str) -> N
 @click.option("--label", default="cli", show_default=True)
 def user_token(username: str, label: str) -> None:
     """Issue an API token for USERNAME (printed once)."""
-    kesu = _build()
-    with kesu.sessions() as session:
-        found = accounts.find_user(session, username=username)
-        if found is None:
-            raise click.ClickException(f"no user {username}")
-        token = accounts.issue_token(session, user=found, kind=TokenKind.API, label=label, clock=kesu.clock)
-    click.echo(token)
-
+    with _opened() as kesu:
+        with kesu.sessions() as session:
+            found = accounts.find_user(session, username=username)
+            if found is None:
+                raise click.ClickException(f"no user {username}")
+            token = accounts.issue_token(
+                session, user=found, kind=TokenKind.API, label=label, clock=kesu.clock
+            )
+        click.echo(token)

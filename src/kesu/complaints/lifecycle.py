@@ -67,8 +67,16 @@ S = Status
 # The statuses in which the case is still being worked on and the customer may withdraw it.
 _WITHDRAWABLE = frozenset(
     {
-        S.RECEIVED, S.TRIAGED, S.APPEALED, S.ASSIGNED, S.INVESTIGATING, S.REMEDY_PROPOSED,
-        S.AWAITING_APPROVAL, S.CARRYING_OUT, S.WAITING_CUSTOMER, S.REOPENED,
+        S.RECEIVED,
+        S.TRIAGED,
+        S.APPEALED,
+        S.ASSIGNED,
+        S.INVESTIGATING,
+        S.REMEDY_PROPOSED,
+        S.AWAITING_APPROVAL,
+        S.CARRYING_OUT,
+        S.WAITING_CUSTOMER,
+        S.REOPENED,
     }
 )
 # Waiting for the customer is possible wherever staff need a fact or a decision from them.
@@ -85,14 +93,18 @@ class Rule:
 
 RULES: Mapping[Action, Rule] = {
     Action.TRIAGE: Rule(frozenset({S.RECEIVED, S.APPEALED}), S.TRIAGED),
-    Action.REJECT: Rule(frozenset({S.RECEIVED, S.TRIAGED, S.APPEALED}), S.REJECTED, needs_reason=True),
+    Action.REJECT: Rule(
+        frozenset({S.RECEIVED, S.TRIAGED, S.APPEALED}), S.REJECTED, needs_reason=True
+    ),
     Action.APPEAL: Rule(frozenset({S.REJECTED}), S.APPEALED, needs_reason=True),
     Action.ASSIGN: Rule(frozenset({S.TRIAGED, S.REOPENED}), S.ASSIGNED),
     Action.START_INVESTIGATION: Rule(frozenset({S.ASSIGNED}), S.INVESTIGATING),
     Action.PROPOSE_REMEDY: Rule(frozenset({S.INVESTIGATING}), S.REMEDY_PROPOSED),
     Action.REQUEST_APPROVAL: Rule(frozenset({S.REMEDY_PROPOSED}), S.AWAITING_APPROVAL),
     Action.APPROVE_REMEDY: Rule(frozenset({S.AWAITING_APPROVAL}), S.CARRYING_OUT),
-    Action.RETURN_REMEDY: Rule(frozenset({S.AWAITING_APPROVAL}), S.INVESTIGATING, needs_reason=True),
+    Action.RETURN_REMEDY: Rule(
+        frozenset({S.AWAITING_APPROVAL}), S.INVESTIGATING, needs_reason=True
+    ),
     Action.CARRY_OUT: Rule(frozenset({S.REMEDY_PROPOSED}), S.CARRYING_OUT),
     Action.WAIT_FOR_CUSTOMER: Rule(_CAN_WAIT, S.WAITING_CUSTOMER, needs_reason=True),
     Action.CUSTOMER_REPLIED: Rule(frozenset({S.WAITING_CUSTOMER}), None),
@@ -100,7 +112,9 @@ RULES: Mapping[Action, Rule] = {
     Action.START_FOLLOW_UP: Rule(frozenset({S.RESOLVED}), S.FOLLOW_UP),
     Action.CLOSE: Rule(frozenset({S.FOLLOW_UP}), S.CLOSED),
     Action.ARCHIVE: Rule(frozenset({S.CLOSED}), S.ARCHIVED),
-    Action.REOPEN: Rule(frozenset({S.RESOLVED, S.FOLLOW_UP, S.CLOSED}), S.REOPENED, needs_reason=True),
+    Action.REOPEN: Rule(
+        frozenset({S.RESOLVED, S.FOLLOW_UP, S.CLOSED}), S.REOPENED, needs_reason=True
+    ),
     Action.WITHDRAW: Rule(_WITHDRAWABLE, S.WITHDRAWN),
 }
 

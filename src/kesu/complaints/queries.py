@@ -58,9 +58,7 @@ def customer_actor(complaint: Complaint) -> Actor:
     )
 
 
-def access_by_tracking_number(
-    session: Session, *, tracking_number: str, contact: str
-) -> Complaint:
+def access_by_tracking_number(session: Session, *, tracking_number: str, contact: str) -> Complaint:
     """The complaint whose tracking number *and* phone or e-mail both match, else not found.
 
     This is how a complainant without an account checks progress; a wrong contact looks the same
@@ -84,7 +82,9 @@ def _contact_matches(complaint: Complaint, contact: str) -> bool:
         phone = normalise_phone(contact)
     except InvalidInput:
         return False
-    return complaint.contact_phone is not None and hmac.compare_digest(complaint.contact_phone, phone)
+    return complaint.contact_phone is not None and hmac.compare_digest(
+        complaint.contact_phone, phone
+    )
 
 
 def _timeline(
@@ -191,7 +191,9 @@ def list_complaints(
         viewer.role, permissions.Permission.VIEW_COMPLAINTS
     ):
         raise PermissionDenied()
-    statement = select(Complaint).order_by(Complaint.id.desc()).limit(min(max(query.limit, 1), MAX_PAGE))
+    statement = (
+        select(Complaint).order_by(Complaint.id.desc()).limit(min(max(query.limit, 1), MAX_PAGE))
+    )
     if query.statuses:
         statement = statement.where(Complaint.status.in_([s.value for s in query.statuses]))
     if query.before_id is not None:

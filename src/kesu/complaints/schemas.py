@@ -151,7 +151,9 @@ class ComplaintSummary(BaseModel):
 class TransitionRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"action": "triage", "version": 1, "note": "信息完整，受理。"}]},
+        json_schema_extra={
+            "examples": [{"action": "triage", "version": 1, "note": "信息完整，受理。"}]
+        },
     )
 
     action: Action

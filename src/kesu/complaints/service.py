@@ -105,7 +105,9 @@ def register_complaint(
         return complaint
 
 
-def open_complaint(session: Session, viewer: Actor, complaint_id: int, *, clock: Clock) -> Complaint:
+def open_complaint(
+    session: Session, viewer: Actor, complaint_id: int, *, clock: Clock
+) -> Complaint:
     """Load a complaint for a member of staff and record the view of its personal data."""
     with transaction(session):
         complaint = queries.access_complaint(session, viewer, complaint_id)
@@ -137,7 +139,9 @@ def _authorise(actor: Actor, complaint: Complaint, action: Action) -> None:
         if action not in CUSTOMER_ACTIONS or actor.id != complaint.customer_id:
             raise PermissionDenied()
         return
-    permissions.require(actor.role, _ACTION_PERMISSION.get(action, permissions.Permission.HANDLE_COMPLAINTS))
+    permissions.require(
+        actor.role, _ACTION_PERMISSION.get(action, permissions.Permission.HANDLE_COMPLAINTS)
+    )
 
 
 def _flush_or_conflict(session: Session) -> None:
@@ -169,7 +173,10 @@ def transition_complaint(
         current = Status(complaint.status)
         resume = Status(complaint.resume_status) if complaint.resume_status else None
         target = lifecycle.plan(current, action, resume_status=resume)
-        note = clean_text(note or "", field=Bilingual("说明", "note"), max_length=5000, required=False) or None
+        note = (
+            clean_text(note or "", field=Bilingual("说明", "note"), max_length=5000, required=False)
+            or None
+        )
         if lifecycle.needs_reason(action) and note is None:
             raise ReasonRequired(action=action.value)
         now = clock.now()
@@ -208,7 +215,9 @@ def assign_complaint(
         complaint = _load_for_update(session, complaint_id, expected_version)
         _authorise(actor, complaint, Action.ASSIGN)
         if department_id is None and assignee_id is None:
-            raise InvalidInput(reason=Bilingual("请指定责任部门或处理人", "name a department or a handler"))
+            raise InvalidInput(
+                reason=Bilingual("请指定责任部门或处理人", "name a department or a handler")
+            )
         assignee = session.get(User, assignee_id) if assignee_id is not None else None
         if assignee_id is not None and (assignee is None or not assignee.is_active):
             raise NotFound()
@@ -285,7 +294,10 @@ def _check_upload(upload: EvidenceUpload, limits: EvidenceLimits) -> str:
     if not upload.data:
         raise refuse("文件为空", "the file is empty")
     if len(upload.data) > limits.max_bytes:
-        raise refuse(f"超过 {limits.max_bytes // 1024 // 1024} MB", f"larger than {limits.max_bytes // 1024 // 1024} MB")
+        raise refuse(
+            f"超过 {limits.max_bytes // 1024 // 1024} MB",
+            f"larger than {limits.max_bytes // 1024 // 1024} MB",
+        )
     if content_type not in _SIGNATURES:
         raise refuse("不支持的文件类型", f"the type {content_type} is not accepted")
     signatures = _SIGNATURES[content_type]
@@ -320,11 +332,16 @@ def attach_evidence(
 ) -> list[Evidence]:
     """Check every file first, then store them all; one refused file refuses the whole batch."""
     with transaction(session):
-        existing = len(session.scalars(select(Evidence.id).where(Evidence.complaint_id == complaint.id)).all())
+        existing = len(
+            session.scalars(select(Evidence.id).where(Evidence.complaint_id == complaint.id)).all()
+        )
         if existing + len(uploads) > limits.max_files:
             raise EvidenceRefused(
                 filename=str(len(uploads)),
-                reason=Bilingual(f"每件投诉最多 {limits.max_files} 个附件", f"at most {limits.max_files} files per complaint"),
+                reason=Bilingual(
+                    f"每件投诉最多 {limits.max_files} 个附件",
+                    f"at most {limits.max_files} files per complaint",
+                ),
             )
         names = [_check_upload(upload, limits) for upload in uploads]
         now = clock.now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class Language(StrEnum):
@@ -13,8 +14,8 @@ class Language(StrEnum):
 
 DEFAULT_LANGUAGE = Language.ZH
 
-Labels = Mapping[str, tuple[str, str]]
-"""code → (zh-CN label, English label)."""
+Labels = Mapping[Any, tuple[str, str]]
+"""code (a str or StrEnum member) → (zh-CN label, English label)."""
 
 
 def label(labels: Labels, code: str, language: Language) -> str:

@@ -33,9 +33,11 @@ def normalise_phone(value: str) -> str:
     digits = _PHONE_DIGITS.sub("", unicodedata.normalize("NFKC", value))
     for prefix in ("0086", "86"):
         if len(digits) == 11 + len(prefix) and digits.startswith(prefix):
-            digits = digits[len(prefix):]
+            digits = digits[len(prefix) :]
     if not 7 <= len(digits) <= 15:
-        raise InvalidInput(reason=Bilingual("电话号码应为 7 到 15 位数字", "phone must have 7 to 15 digits"))
+        raise InvalidInput(
+            reason=Bilingual("电话号码应为 7 到 15 位数字", "phone must have 7 to 15 digits")
+        )
     return digits
 
 

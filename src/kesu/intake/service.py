@@ -65,7 +65,8 @@ def _replay(session: Session, key: str, request_hash: str) -> IntakeResult | Non
     if earlier.request_hash != request_hash:
         raise IdempotencyKeyReused()
     complaint = session.get(Complaint, earlier.complaint_id)
-    assert complaint is not None  # the foreign key guarantees it
+    if complaint is None:  # the foreign key forbids it; a manual deletion would be a data error
+        raise RuntimeError(f"intake request {earlier.id} points at a missing complaint")
     return IntakeResult(complaint=complaint, created=False)
 
 
@@ -152,7 +153,9 @@ def _register(
         return IntakeResult(complaint=complaint, created=True)
 
 
-def _acknowledge(session: Session, complaint: Complaint, policy: IntakePolicy, clock: Clock) -> None:
+def _acknowledge(
+    session: Session, complaint: Complaint, policy: IntakePolicy, clock: Clock
+) -> None:
     now = clock.now()
     body = (
         f"{complaint.complainant_name}您好：您关于“{complaint.target}”的投诉已受理，"

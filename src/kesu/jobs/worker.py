@@ -34,7 +34,9 @@ BACKOFF_CAP_SECONDS = 6 * 3600  # a day of retries fits in max_attempts=8 at mos
 
 def backoff(attempts: int) -> timedelta:
     """10 s, 20 s, 40 s … capped at six hours."""
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS))
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    )
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ class Worker:
                 with transaction(session):
                     handler(session, payload)
                     self._finish(session, job_id, self._clock.now())
-            except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
+            except Exception as error:
                 self._fail(session, job_id, error)
                 return False
             return True
@@ -152,7 +154,9 @@ class Worker:
         session.execute(
             update(Job)
             .where(Job.id == job_id)
-            .values(status=JobStatus.DONE, done_at=now, attempts=Job.attempts + 1, locked_until=None)
+            .values(
+                status=JobStatus.DONE, done_at=now, attempts=Job.attempts + 1, locked_until=None
+            )
         )
 
     def _fail(self, session: Session, job_id: int, error: Exception) -> None:

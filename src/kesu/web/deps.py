@@ -23,7 +23,8 @@ SESSION_COOKIE = "kesu_session"
 
 def get_kesu(request: Request) -> Kesu:
     kesu = request.app.state.kesu
-    assert isinstance(kesu, Kesu)
+    if not isinstance(kesu, Kesu):
+        raise TypeError("create the app with kesu.web.app.create_app")
     return kesu
 
 

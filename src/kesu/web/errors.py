@@ -40,11 +40,16 @@ def _page(request: Request, status_code: int, title: str, message: str) -> HTMLR
     return HTMLResponse(html, status_code=status_code)
 
 
-_PAGE_TITLES = {401: "请先登录", 403: "没有权限", 404: "页面不存在", 409: "操作冲突", 422: "输入有误"}
+_PAGE_TITLES = {
+    401: "请先登录",
+    403: "没有权限",
+    404: "页面不存在",
+    409: "操作冲突",
+    422: "输入有误",
+}
 
 
-async def _kesu_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, KesuError)
+async def _kesu_error(request: Request, error: KesuError) -> Response:
     if _is_page(request):
         title = _PAGE_TITLES.get(error.http_status, "出错了")
         return _page(request, error.http_status, title, error.message(Language.ZH))
@@ -54,8 +59,7 @@ async def _kesu_error(request: Request, error: Exception) -> Response:
     )
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     problems = [
         {"field": ".".join(str(part) for part in item["loc"][1:]), "message": item["msg"]}
         for item in error.errors()
@@ -63,13 +67,14 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     fields = ", ".join(problem["field"] or "body" for problem in problems)
     language = request_language(request)
     return JSONResponse(
-        error_body("validation_error", _VALIDATION_MESSAGE[language].format(fields=fields), errors=problems),
+        error_body(
+            "validation_error", _VALIDATION_MESSAGE[language].format(fields=fields), errors=problems
+        ),
         status_code=422,
     )
 
 
-async def _http_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, StarletteHTTPException)
+async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
     if _is_page(request):
         title = _PAGE_TITLES.get(error.status_code, "出错了")
         return _page(request, error.status_code, title, str(error.detail))
@@ -81,6 +86,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(KesuError, _kesu_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Starlette types handlers as taking any Exception; each of these is registered for (and
+    # only ever called with) its own exception class.
+    app.add_exception_handler(KesuError, _kesu_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -12,12 +12,12 @@ from kesu.db import registry
 from kesu.db.base import UTCDateTime
 
 config = context.config
-engine = config.attributes["engine"]
-assert isinstance(engine, Engine)
+engine = config.attributes.get("engine")
+if not isinstance(engine, Engine):
+    raise RuntimeError("run migrations through kesu.db.migrate (kesu db upgrade), not bare alembic")
 
 
-
-def render_item(type_: str, obj: Any, _context: AutogenContext) -> str | bool:
+def render_item(type_: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
     """Render kesu's column types as plain SQLAlchemy so migrations never import kesu."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

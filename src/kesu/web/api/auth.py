@@ -15,7 +15,9 @@ from kesu.web.deps import DbSession, KesuApp
 class TokenRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"username": "zhangmin", "password": "demo-password", "label": "crm"}]},
+        json_schema_extra={
+            "examples": [{"username": "zhangmin", "password": "demo-password", "label": "crm"}]
+        },
     )
 
     username: Annotated[str, Field(min_length=1, max_length=60)]
@@ -37,5 +39,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 def issue_token(body: TokenRequest, session: DbSession, kesu: KesuApp) -> TokenResponse:
     """Exchange a staff username and password for a long-lived API token."""
     user = accounts.check_credentials(session, username=body.username, password=body.password)
-    token = accounts.issue_token(session, user=user, kind=TokenKind.API, label=body.label, clock=kesu.clock)
+    token = accounts.issue_token(
+        session, user=user, kind=TokenKind.API, label=body.label, clock=kesu.clock
+    )
     return TokenResponse(token=token, username=user.username, role=user.role)

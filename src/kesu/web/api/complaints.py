@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
 
@@ -24,8 +24,10 @@ from kesu.web.deps import CurrentUser, DbSession, KesuApp, OptionalUser, Request
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
-_ERRORS = {
-    409: {"description": "Conflict: `invalid_transition`, `concurrent_update`, `idempotency_key_reused`"},
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "Conflict: `invalid_transition`, `concurrent_update`, `idempotency_key_reused`"
+    },
     422: {"description": "Invalid input: `validation_error`, `invalid_input`, `evidence_refused`"},
 }
 
@@ -33,7 +35,10 @@ _ERRORS = {
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "A retry with the same Idempotency-Key: the first receipt"}, **_ERRORS},
+    responses={
+        200: {"description": "A retry with the same Idempotency-Key: the first receipt"},
+        **_ERRORS,
+    },
 )
 def submit_complaint(
     draft: ComplaintDraft,
@@ -76,11 +81,23 @@ def submit_complaint(
 def track_complaint(
     session: DbSession,
     language: RequestLanguage,
-    tracking_number: Annotated[str, Query(min_length=1, max_length=20, examples=["KS261123-R8DJCG"])],
-    phone: Annotated[str, Query(min_length=1, max_length=254, description="The phone number (or e-mail) given when filing", examples=["13800138001"])],
+    tracking_number: Annotated[
+        str, Query(min_length=1, max_length=20, examples=["KS261123-R8DJCG"])
+    ],
+    phone: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=254,
+            description="The phone number (or e-mail) given when filing",
+            examples=["13800138001"],
+        ),
+    ],
 ) -> ComplaintPublic:
     """Progress of one complaint for its complainant, without an account."""
-    complaint = queries.access_by_tracking_number(session, tracking_number=tracking_number, contact=phone)
+    complaint = queries.access_by_tracking_number(
+        session, tracking_number=tracking_number, contact=phone
+    )
     return queries.public_view(session, complaint, language)
 
 
@@ -93,7 +110,9 @@ def add_customer_evidence(
     files: Annotated[list[UploadFile], File(description="Photos, PDF, audio or video")],
 ) -> list[EvidenceRead]:
     """The complainant adds evidence to their own complaint (tracking number + phone)."""
-    complaint = queries.access_by_tracking_number(session, tracking_number=tracking_number, contact=phone)
+    complaint = queries.access_by_tracking_number(
+        session, tracking_number=tracking_number, contact=phone
+    )
     uploads = _read_uploads(files, kesu.intake_policy.evidence.max_bytes)
     rows = service.attach_evidence(
         session,
@@ -142,7 +161,11 @@ def list_complaints(
 
 @router.get("/{complaint_id}", responses={404: {"description": "`complaint_not_found`"}})
 def get_complaint(
-    complaint_id: int, session: DbSession, user: CurrentUser, language: RequestLanguage, kesu: KesuApp
+    complaint_id: int,
+    session: DbSession,
+    user: CurrentUser,
+    language: RequestLanguage,
+    kesu: KesuApp,
 ) -> ComplaintRead:
     """One complaint with its evidence, timeline and the actions allowed now (a personal-data view: audited)."""
     complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)

@@ -21,4 +21,6 @@ class Health(BaseModel):
 def health(kesu: KesuApp) -> Health:
     """`ok` when the database answers and its schema is at the newest migration."""
     current = migrate.is_up_to_date(kesu.engine)
-    return Health(status="ok" if current else "degraded", database=kesu.dialect, schema_current=current)
+    return Health(
+        status="ok" if current else "degraded", database=kesu.dialect, schema_current=current
+    )

@@ -42,8 +42,12 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next_path: Annotated[str, Query(alias="next")] = "/agent") -> HTMLResponse:
-    return render(request, "agent/login.html", {"error": None, "next": _safe_next(next_path), "username": ""})
+def login_form(
+    request: Request, next_path: Annotated[str, Query(alias="next")] = "/agent"
+) -> HTMLResponse:
+    return render(
+        request, "agent/login.html", {"error": None, "next": _safe_next(next_path), "username": ""}
+    )
 
 
 @router.post("/login", response_model=None)
@@ -56,9 +60,15 @@ def login(
     next_path: Annotated[str, Form(alias="next")] = "/agent",
 ) -> Response:
     try:
-        _user, token = accounts.log_in(session, username=username, password=password, clock=kesu.clock)
+        _user, token = accounts.log_in(
+            session, username=username, password=password, clock=kesu.clock
+        )
     except KesuError as error:
-        context = {"error": error.message(Language.ZH), "next": _safe_next(next_path), "username": username}
+        context = {
+            "error": error.message(Language.ZH),
+            "next": _safe_next(next_path),
+            "username": username,
+        }
         return render(request, "agent/login.html", context, status_code=error.http_status)
     response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(
@@ -106,8 +116,14 @@ def queue(
 
 
 def _detail(
-    request: Request, session: DbSession, kesu: KesuApp, user: User, complaint_id: int,
-    *, error: str | None = None, status_code: int = 200,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: User,
+    complaint_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)
     view = queries.staff_view(session, complaint, Language.ZH)
@@ -128,7 +144,9 @@ def _detail(
 
 
 @router.get("/agent/complaints/{complaint_id}", response_class=HTMLResponse, response_model=None)
-def detail(complaint_id: int, request: Request, session: DbSession, kesu: KesuApp, user: OptionalUser) -> Response:
+def detail(
+    complaint_id: int, request: Request, session: DbSession, kesu: KesuApp, user: OptionalUser
+) -> Response:
     if user is None:
         return _to_login(request)
     return _detail(request, session, kesu, user, complaint_id)
@@ -151,12 +169,24 @@ def transition(
     _check_csrf(request, kesu, csrf)
     try:
         service.transition_complaint(
-            session, complaint_id=complaint_id, action=action, expected_version=version,
-            actor=actor_of(user), clock=kesu.clock, note=note or None,
+            session,
+            complaint_id=complaint_id,
+            action=action,
+            expected_version=version,
+            actor=actor_of(user),
+            clock=kesu.clock,
+            note=note or None,
         )
     except KesuError as error:
-        return _detail(request, session, kesu, user, complaint_id,
-                       error=error.message(Language.ZH), status_code=error.http_status)
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error=error.message(Language.ZH),
+            status_code=error.http_status,
+        )
     return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
 
 
@@ -177,12 +207,25 @@ def assign(
     _check_csrf(request, kesu, csrf)
     try:
         service.assign_complaint(
-            session, complaint_id=complaint_id, expected_version=version, department_id=department_id,
-            assignee_id=None, actor=actor_of(user), clock=kesu.clock, note=note or None,
+            session,
+            complaint_id=complaint_id,
+            expected_version=version,
+            department_id=department_id,
+            assignee_id=None,
+            actor=actor_of(user),
+            clock=kesu.clock,
+            note=note or None,
         )
     except KesuError as error:
-        return _detail(request, session, kesu, user, complaint_id,
-                       error=error.message(Language.ZH), status_code=error.http_status)
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error=error.message(Language.ZH),
+            status_code=error.http_status,
+        )
     return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
 
 
@@ -192,11 +235,15 @@ def entry_form(request: Request, kesu: KesuApp, user: OptionalUser) -> Response:
     if user is None:
         return _to_login(request)
     context = complaint_form_context({"demands": [], "channel": "phone"}, {}, staff=True)
-    return render(request, "portal/file.html", {**context, "user": user, "csrf": _csrf(request, kesu)})
+    return render(
+        request, "portal/file.html", {**context, "user": user, "csrf": _csrf(request, kesu)}
+    )
 
 
 @router.post("/agent/new", response_class=HTMLResponse, response_model=None)
-async def enter_complaint(request: Request, kesu: KesuApp, session: DbSession, user: OptionalUser) -> Response:
+async def enter_complaint(
+    request: Request, kesu: KesuApp, session: DbSession, user: OptionalUser
+) -> Response:
     if user is None:
         return _to_login(request)
     form = await request.form()
@@ -204,14 +251,27 @@ async def enter_complaint(request: Request, kesu: KesuApp, session: DbSession, u
     draft, errors, values = draft_from_form(form)
     extra = {"user": user, "csrf": _csrf(request, kesu)}
     if draft is None:
-        return render(request, "portal/file.html", {**complaint_form_context(values, errors, staff=True), **extra}, status_code=422)
+        return render(
+            request,
+            "portal/file.html",
+            {**complaint_form_context(values, errors, staff=True), **extra},
+            status_code=422,
+        )
     try:
         result = intake.submit_complaint(
-            session, draft, policy=kesu.intake_policy, clock=kesu.clock, store=kesu.evidence_store,
+            session,
+            draft,
+            policy=kesu.intake_policy,
+            clock=kesu.clock,
+            store=kesu.evidence_store,
             uploads=await uploads_from_form(form, kesu.intake_policy.evidence.max_bytes),
-            idempotency_key=str(form.get("submission_key") or "") or None, agent=actor_of(user),
+            idempotency_key=str(form.get("submission_key") or "") or None,
+            agent=actor_of(user),
         )
     except KesuError as error:
-        context = {**complaint_form_context(values, {"form": error.message(Language.ZH)}, staff=True), **extra}
+        context = {
+            **complaint_form_context(values, {"form": error.message(Language.ZH)}, staff=True),
+            **extra,
+        }
         return render(request, "portal/file.html", context, status_code=error.http_status)
     return RedirectResponse(f"/agent/complaints/{result.complaint.id}", status_code=303)

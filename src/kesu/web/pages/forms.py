@@ -30,16 +30,31 @@ def draft_from_form(form: FormData) -> tuple[ComplaintDraft | None, dict[str, st
     values: dict[str, Any] = {
         key: str(form.get(key) or "").strip()
         for key in (
-            "complainant_name", "phone", "email", "channel", "region", "target_type",
-            "target", "product_line", "order_number", "description", "occurred_on",
+            "complainant_name",
+            "phone",
+            "email",
+            "channel",
+            "region",
+            "target_type",
+            "target",
+            "product_line",
+            "order_number",
+            "description",
+            "occurred_on",
         )
     }
     values["demands"] = [str(v) for v in form.getlist("demands")]
     data: dict[str, Any] = {
         key: values[key] or None
         for key in (
-            "complainant_name", "phone", "email", "region", "target", "product_line",
-            "order_number", "description",
+            "complainant_name",
+            "phone",
+            "email",
+            "region",
+            "target",
+            "product_line",
+            "order_number",
+            "description",
         )
     }
     data["demands"] = values["demands"]
@@ -89,7 +104,9 @@ async def uploads_from_form(form: FormData, max_bytes: int) -> list[EvidenceUplo
 SELF_SERVICE_CHANNELS = (Channel.WEB,)
 
 
-def complaint_form_context(values: dict[str, object], errors: dict[str, str], *, staff: bool) -> dict[str, object]:
+def complaint_form_context(
+    values: dict[str, object], errors: dict[str, str], *, staff: bool
+) -> dict[str, object]:
     return {
         "values": values,
         "errors": errors,

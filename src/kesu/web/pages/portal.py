@@ -16,9 +16,12 @@ from kesu.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
+
 @router.get("/", response_class=HTMLResponse)
 def file_form(request: Request) -> HTMLResponse:
-    return render(request, "portal/file.html", complaint_form_context({"demands": []}, {}, staff=False))
+    return render(
+        request, "portal/file.html", complaint_form_context({"demands": []}, {}, staff=False)
+    )
 
 
 @router.post("/complaints", response_class=HTMLResponse)
@@ -26,7 +29,12 @@ async def file_complaint(request: Request, kesu: KesuApp, session: DbSession) ->
     form = await request.form()
     draft, errors, values = draft_from_form(form)
     if draft is None:
-        return render(request, "portal/file.html", complaint_form_context(values, errors, staff=False), status_code=422)
+        return render(
+            request,
+            "portal/file.html",
+            complaint_form_context(values, errors, staff=False),
+            status_code=422,
+        )
     draft.channel = Channel.WEB
     try:
         result = intake.submit_complaint(

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from kesu.complaints.events import EVENT_LABELS
 from kesu.complaints.lifecycle import ACTION_LABELS, STATUS_LABELS
 from kesu.complaints.models import CHANNEL_LABELS, DEMAND_LABELS, TARGET_LABELS
-from kesu.core.i18n import Language, label
+from kesu.core.i18n import Labels, Language, label
 from kesu.core.text_limits import mask_phone
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -31,7 +31,7 @@ def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 env.filters["local"] = _local
 env.filters["mask_phone"] = lambda value: mask_phone(value) if value else ""
-_TABLES = {
+_TABLES: dict[str, Labels] = {
     "status": STATUS_LABELS,
     "action": ACTION_LABELS,
     "channel": CHANNEL_LABELS,

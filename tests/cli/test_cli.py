@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select, text
+
+from kesu.bootstrap import Kesu
+from kesu.cli.main import main
+from kesu.complaints.lifecycle import Status
+from kesu.complaints.models import Complaint
+from kesu.db.engine import transaction
+
+
+@pytest.fixture
+def runner(
+    kesu: Kesu, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> CliRunner:
+    monkeypatch.setenv("KESU_DATABASE_URL", database_url)
+    monkeypatch.setenv("KESU_DATA_DIR", str(tmp_path / "cli-data"))
+    return CliRunner()
+
+
+def test_demo_loads_complaints_in_every_stage_and_the_audit_chain_verifies(
+    runner: CliRunner, kesu: Kesu
+) -> None:
+    result = runner.invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "40 complaints" in result.output
+    with kesu.sessions() as session:
+        statuses = set(session.scalars(select(Complaint.status)))
+    assert statuses == {status.value for status in Status} - {Status.APPEALED}
+
+    verified = runner.invoke(main, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "audit chain intact" in verified.output
+
+    delivered = runner.invoke(main, ["worker", "--once"])
+    assert delivered.exit_code == 0, delivered.output
+    assert "jobs done" in delivered.output
+
+
+def test_audit_verify_fails_on_tampering(runner: CliRunner, kesu: Kesu) -> None:
+    assert runner.invoke(main, ["demo"]).exit_code == 0
+    with kesu.sessions() as session, transaction(session):
+        session.execute(text("UPDATE audit_entry SET actor = 'user:999' WHERE id = 7"))
+    result = runner.invoke(main, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "BROKEN at entry 7" in result.output
+
+
+def test_db_upgrade_and_check(runner: CliRunner) -> None:
+    upgraded = runner.invoke(main, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "revision 0001" in upgraded.output
+    checked = runner.invoke(main, ["db", "check"])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_user_create_and_token(runner: CliRunner, kesu: Kesu) -> None:
+    created = runner.invoke(
+        main,
+        [
+            "user",
+            "create",
+            "wangwu",
+            "--name",
+            "王五",
+            "--role",
+            "agent",
+            "--password",
+            "s3cret-pass",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    duplicate = runner.invoke(
+        main, ["user", "create", "wangwu", "--name", "王五", "--role", "agent", "--password", "x"]
+    )
+    assert duplicate.exit_code == 1
+    assert "已被使用" in duplicate.output
+    token = runner.invoke(main, ["user", "token", "wangwu"])
+    assert token.exit_code == 0
+    assert len(token.output.strip()) >= 40
+    with kesu.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Complaint)) == 0

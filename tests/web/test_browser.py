@@ -1,0 +1,214 @@
+"""End-to-end: the real app behind uvicorn, driven through Debian's Chromium with Playwright.
+
+Each test runs its own server on a free port against its own database; every page visited is
+saved as a full-page screenshot under artifacts/screenshots/ for a visual review.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kesu.bootstrap import Kesu
+from kesu.complaints.models import Complaint
+from kesu.web.app import create_app
+from tests.factories import PASSWORD, Personas
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+TRACKING_NUMBER = re.compile(r"KS\d{6}-[2-9A-HJKMNP-Z]{6}")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = "13912345678"
+DESCRIPTION = (
+    "11月20日在官方旗舰店购买的澜泉 JSQ25-12 燃气热水器，安装第二天起每次洗澡水温忽冷忽热，"
+    "联系售后两次，师傅上门检测后说是正常现象，但问题一直没有解决，要求退款并道歉。"
+)
+
+
+@pytest.fixture
+def live_server(kesu: Kesu, personas: Personas) -> Iterator[str]:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    config = uvicorn.Config(create_app(kesu), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped before it started serving"
+        assert time.monotonic() < deadline, "uvicorn did not start within 10 seconds"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    listener.close()
+    assert not thread.is_alive(), "uvicorn did not stop within 10 seconds"
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        browser_page = context.new_page()
+        browser_page.set_default_timeout(10_000)
+        yield browser_page
+        context.close()
+        browser.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def fill_portal_form(page: Page, base_url: str, *, description: str) -> None:
+    page.goto(f"{base_url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("我要投诉")
+    page.get_by_label("姓名").fill("王芳")
+    page.get_by_label("联系电话").fill(PHONE)
+    page.get_by_role("textbox", name="投诉对象").fill("澜泉 JSQ25-12 燃气热水器")
+    page.get_by_label("投诉内容").fill(description)
+    page.locator('input[name="demands"][value="refund"]').check()
+    page.locator('input[name="demands"][value="apology"]').check()
+
+
+def submit_portal_form(page: Page) -> str:
+    """Send the filled form; returns the tracking number shown on the receipt."""
+    page.get_by_role("button", name="提交投诉").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("投诉已受理")
+    tracking = page.locator("#tracking-number")
+    expect(tracking).to_have_text(TRACKING_NUMBER)
+    number = tracking.inner_text()
+    assert TRACKING_NUMBER.fullmatch(number), number
+    return number
+
+
+def fill_login_form(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("工作人员登录")
+    page.get_by_label("用户名").fill("zhangmin")
+    page.get_by_label("密码").fill(PASSWORD)
+
+
+def submit_login_form(page: Page, base_url: str) -> None:
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(f"{base_url}/agent")
+    expect(page.get_by_role("heading", level=1)).to_have_text("投诉队列")
+
+
+def test_customer_files_and_tracks_a_complaint(live_server: str, page: Page) -> None:
+    fill_portal_form(page, live_server, description=DESCRIPTION)
+    screenshot(page, "portal-file")
+    number = submit_portal_form(page)
+    screenshot(page, "portal-receipt")
+    expect(page.locator(".receipt")).to_contain_text(
+        "王芳您好，我们已收到您关于“澜泉 JSQ25-12 燃气热水器”的投诉"
+    )
+
+    page.goto(f"{live_server}/track")
+    page.get_by_label("受理编号").fill(number)
+    page.get_by_label("联系电话").fill(PHONE)
+    page.get_by_role("button", name="查询").click()
+
+    result = page.locator("section[aria-labelledby=result-title]")
+    expect(result.locator("#result-title")).to_have_text(f"{number} 已受理")
+    expect(result.locator(".badge")).to_have_text("已受理")
+    expect(result.locator(".timeline li strong")).to_have_text(["投诉已登记", "已发送受理回执"])
+    expect(result).to_contain_text("诉求：退款、道歉")
+    screenshot(page, "portal-track")
+
+
+def test_agent_triages_and_assigns_a_complaint(
+    live_server: str, page: Page, session: Session, personas: Personas
+) -> None:
+    fill_portal_form(page, live_server, description=DESCRIPTION)
+    number = submit_portal_form(page)
+    fill_login_form(page, live_server)
+    screenshot(page, "agent-login")
+    submit_login_form(page, live_server)
+
+    link = page.get_by_role("link", name=number, exact=True)
+    expect(link).to_have_count(1)
+    screenshot(page, "agent-queue")
+    link.click()
+
+    badge = page.locator("h1 .badge")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{number} 已受理")
+    expect(page.locator(".description")).to_have_text(DESCRIPTION)
+    screenshot(page, "agent-detail")
+
+    page.get_by_role("button", name="完成评估", exact=True).click()
+    expect(badge).to_have_text("已评估")
+    expect(page.get_by_role("button", name="结案", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="派单", exact=True)).to_have_count(1)
+    screenshot(page, "agent-detail-triaged")
+
+    page.get_by_label("派往责任部门").select_option(label="质量管理部")
+    page.get_by_role("button", name="派单", exact=True).click()
+    expect(badge).to_have_text("已派单")
+
+    timeline = page.locator("section[aria-labelledby=timeline-title] .timeline li")
+    expect(timeline.locator("strong")).to_have_text(["投诉已登记", "状态变更", "已派单"])
+    expect(timeline.nth(1)).to_contain_text("状态变更：已受理 → 已评估（张敏）")
+    expect(timeline.nth(2)).to_contain_text("已派单：已评估 → 已派单（张敏）")
+    assigned_to = session.scalars(
+        select(Complaint.department_id).where(Complaint.tracking_number == number)
+    ).one()
+    assert assigned_to == personas.quality.id
+
+
+def test_complaint_text_with_markup_is_shown_as_text(live_server: str, page: Page) -> None:
+    markup = "<script>window.__pwned = 1</script><b>粗体</b>"
+    fill_portal_form(page, live_server, description=markup)
+    number = submit_portal_form(page)
+    fill_login_form(page, live_server)
+    submit_login_form(page, live_server)
+
+    page.get_by_role("link", name=number, exact=True).click()
+    description = page.locator(".description")
+    expect(description).to_have_text(markup)
+    expect(description.get_by_text("<script>window.__pwned = 1</script>")).to_be_visible()
+    expect(description.locator("script, b")).to_have_count(0)
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_form_errors_are_shown_in_chinese(live_server: str, page: Page, session: Session) -> None:
+    page.goto(f"{live_server}/")
+    with page.expect_response(
+        lambda response: (
+            response.url == f"{live_server}/complaints" and response.request.method == "POST"
+        )
+    ) as posted:
+        page.get_by_role("button", name="提交投诉").click()
+    assert posted.value.status == 422
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("我要投诉")
+    expect(page.locator("small.err")).to_have_text(
+        ["投诉人姓名：必填", "投诉对象：必填", "投诉内容：必填", "诉求：必填"]
+    )
+    expect(page.get_by_text("投诉人姓名：必填")).to_be_visible()
+    expect(page.get_by_label("姓名")).to_have_attribute("aria-invalid", "true")
+    assert session.scalar(select(func.count()).select_from(Complaint)) == 0
