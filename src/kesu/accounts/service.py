@@ -182,7 +182,7 @@ def authenticate(session: Session, *, token: str, clock: Clock) -> User:
     ).first()
     if row is None:
         raise InvalidToken()
-    access, user = row.tuple()
+    access, user = row
     now = clock.now()
     if (
         access.revoked_at is not None

@@ -16,7 +16,17 @@ _VALIDATION_MESSAGE = {
     Language.ZH: "请求内容不符合要求：{fields}",
     Language.EN: "The request is not valid: {fields}",
 }
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
+# Errors raised by the framework itself, before any kesu code runs.
+_HTTP_ERRORS = {
+    400: (
+        "malformed_request",
+        "请求无法解析（请发送 UTF-8 编码的 JSON）。",
+        "The request body could not be parsed (send UTF-8 JSON).",
+    ),
+    401: ("not_authenticated", "请先登录。", "Please sign in first."),
+    404: ("not_found", "未找到。", "Not found."),
+    405: ("method_not_allowed", "不支持该请求方法。", "Method not allowed."),
+}
 
 
 def request_language(request: Request) -> Language:
@@ -59,13 +69,17 @@ async def _kesu_error(request: Request, error: KesuError) -> Response:
     )
 
 
-async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, error: RequestValidationError) -> Response:
     problems = [
         {"field": ".".join(str(part) for part in item["loc"][1:]), "message": item["msg"]}
         for item in error.errors()
     ]
     fields = ", ".join(problem["field"] or "body" for problem in problems)
     language = request_language(request)
+    if _is_page(request):
+        return _page(
+            request, 422, _PAGE_TITLES[422], _VALIDATION_MESSAGE[Language.ZH].format(fields=fields)
+        )
     return JSONResponse(
         error_body(
             "validation_error", _VALIDATION_MESSAGE[language].format(fields=fields), errors=problems
@@ -75,11 +89,15 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+    code, message_zh, message_en = _HTTP_ERRORS.get(
+        error.status_code, ("http_error", str(error.detail), str(error.detail))
+    )
     if _is_page(request):
         title = _PAGE_TITLES.get(error.status_code, "出错了")
-        return _page(request, error.status_code, title, str(error.detail))
+        return _page(request, error.status_code, title, message_zh)
+    message = message_zh if request_language(request) is Language.ZH else message_en
     return JSONResponse(
-        error_body(_HTTP_CODES.get(error.status_code, "http_error"), str(error.detail)),
+        error_body(code, message),
         status_code=error.status_code,
         headers=getattr(error, "headers", None),
     )

@@ -7,17 +7,20 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from kesu.accounts import service as accounts
 from kesu.accounts.models import User
+from kesu.bootstrap import Kesu
 from kesu.complaints import queries, service
 from kesu.complaints.lifecycle import Action, Status
 from kesu.core.errors import KesuError, PermissionDenied
 from kesu.core.i18n import Language
-from kesu.intake import service as intake
 from kesu.web.deps import SESSION_COOKIE, DbSession, KesuApp, OptionalUser, actor_of, csrf_token
-from kesu.web.pages.forms import complaint_form_context, draft_from_form, uploads_from_form
+from kesu.web.pages.forms import PostedComplaint, complaint_form_context, read_complaint_form
+from kesu.web.pages.portal import file_posted_complaint
 from kesu.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -240,38 +243,24 @@ def entry_form(request: Request, kesu: KesuApp, user: OptionalUser) -> Response:
     )
 
 
+def _enter(
+    request: Request, kesu: Kesu, session: Session, user: User, posted: PostedComplaint
+) -> Response:
+    _check_csrf(request, kesu, posted.csrf)
+    extra = {"user": user, "csrf": _csrf(request, kesu)}
+    result = file_posted_complaint(
+        request, kesu, session, posted, agent=actor_of(user), extra=extra
+    )
+    if isinstance(result, HTMLResponse):
+        return result
+    return RedirectResponse(f"/agent/complaints/{result.complaint.id}", status_code=303)
+
+
 @router.post("/agent/new", response_class=HTMLResponse, response_model=None)
 async def enter_complaint(
     request: Request, kesu: KesuApp, session: DbSession, user: OptionalUser
 ) -> Response:
     if user is None:
         return _to_login(request)
-    form = await request.form()
-    _check_csrf(request, kesu, str(form.get("csrf") or ""))
-    draft, errors, values = draft_from_form(form)
-    extra = {"user": user, "csrf": _csrf(request, kesu)}
-    if draft is None:
-        return render(
-            request,
-            "portal/file.html",
-            {**complaint_form_context(values, errors, staff=True), **extra},
-            status_code=422,
-        )
-    try:
-        result = intake.submit_complaint(
-            session,
-            draft,
-            policy=kesu.intake_policy,
-            clock=kesu.clock,
-            store=kesu.evidence_store,
-            uploads=await uploads_from_form(form, kesu.intake_policy.evidence.max_bytes),
-            idempotency_key=str(form.get("submission_key") or "") or None,
-            agent=actor_of(user),
-        )
-    except KesuError as error:
-        context = {
-            **complaint_form_context(values, {"form": error.message(Language.ZH)}, staff=True),
-            **extra,
-        }
-        return render(request, "portal/file.html", context, status_code=error.http_status)
-    return RedirectResponse(f"/agent/complaints/{result.complaint.id}", status_code=303)
+    posted = await read_complaint_form(request, kesu.intake_policy.evidence.max_bytes)
+    return await run_in_threadpool(_enter, request, kesu, session, user, posted)

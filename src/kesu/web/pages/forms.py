@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
@@ -85,20 +87,42 @@ def _message(item: Any) -> str:
     return "格式不正确"
 
 
-async def uploads_from_form(form: FormData, max_bytes: int) -> list[EvidenceUpload]:
-    uploads = []
-    for item in form.getlist("files"):
-        if not isinstance(item, UploadFile) or not item.filename:
-            continue
-        data = await item.read(max_bytes + 1)
-        uploads.append(
-            EvidenceUpload(
-                filename=item.filename,
-                content_type=item.content_type or "application/octet-stream",
-                data=data,
+@dataclass(frozen=True)
+class PostedComplaint:
+    """A submitted registration form, read completely before any database work starts."""
+
+    draft: ComplaintDraft | None
+    errors: dict[str, str]
+    values: dict[str, Any]
+    uploads: list[EvidenceUpload]
+    submission_key: str | None
+    csrf: str
+
+
+async def read_complaint_form(request: Request, max_bytes: int) -> PostedComplaint:
+    async with request.form() as form:
+        draft, errors, values = draft_from_form(form)
+        uploads = []
+        for item in form.getlist("files"):
+            if not isinstance(item, UploadFile) or not item.filename:
+                continue
+            # One byte past the limit is enough to refuse; a huge file is never read whole.
+            data = await item.read(max_bytes + 1)
+            uploads.append(
+                EvidenceUpload(
+                    filename=item.filename,
+                    content_type=item.content_type or "application/octet-stream",
+                    data=data,
+                )
             )
+        return PostedComplaint(
+            draft=draft,
+            errors=errors,
+            values=values,
+            uploads=uploads,
+            submission_key=str(form.get("submission_key") or "") or None,
+            csrf=str(form.get("csrf") or ""),
         )
-    return uploads
 
 
 SELF_SERVICE_CHANNELS = (Channel.WEB,)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from kesu.bootstrap import Kesu
 from kesu.complaints import queries
 from kesu.complaints.models import Channel
+from kesu.core.actors import Actor
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
 from kesu.intake import service as intake
+from kesu.intake.service import IntakeResult
 from kesu.web.deps import DbSession, KesuApp
-from kesu.web.pages.forms import complaint_form_context, draft_from_form, uploads_from_form
+from kesu.web.pages.forms import PostedComplaint, complaint_form_context, read_complaint_form
 from kesu.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,31 +31,46 @@ def file_form(request: Request) -> HTMLResponse:
     )
 
 
-@router.post("/complaints", response_class=HTMLResponse)
-async def file_complaint(request: Request, kesu: KesuApp, session: DbSession) -> HTMLResponse:
-    form = await request.form()
-    draft, errors, values = draft_from_form(form)
-    if draft is None:
-        return render(
-            request,
-            "portal/file.html",
-            complaint_form_context(values, errors, staff=False),
-            status_code=422,
-        )
-    draft.channel = Channel.WEB
+def file_posted_complaint(
+    request: Request,
+    kesu: Kesu,
+    session: Session,
+    posted: PostedComplaint,
+    *,
+    agent: Actor | None,
+    extra: dict[str, Any],
+) -> IntakeResult | HTMLResponse:
+    """Register a posted form, or the form again with what is wrong (nothing is stored then)."""
+    staff = agent is not None
+    if posted.draft is None:
+        context = complaint_form_context(posted.values, posted.errors, staff=staff)
+        return render(request, "portal/file.html", {**context, **extra}, status_code=422)
+    draft = posted.draft if staff else posted.draft.model_copy(update={"channel": Channel.WEB})
     try:
-        result = intake.submit_complaint(
+        return intake.submit_complaint(
             session,
             draft,
             policy=kesu.intake_policy,
             clock=kesu.clock,
             store=kesu.evidence_store,
-            uploads=await uploads_from_form(form, kesu.intake_policy.evidence.max_bytes),
-            idempotency_key=str(form.get("submission_key") or "") or None,
+            uploads=posted.uploads,
+            idempotency_key=posted.submission_key,
+            agent=agent,
         )
     except KesuError as error:
-        context = complaint_form_context(values, {"form": error.message(Language.ZH)}, staff=False)
-        return render(request, "portal/file.html", context, status_code=error.http_status)
+        errors = {"form": error.message(Language.ZH)}
+        context = complaint_form_context(posted.values, errors, staff=staff)
+        return render(
+            request, "portal/file.html", {**context, **extra}, status_code=error.http_status
+        )
+
+
+def _receipt(
+    request: Request, kesu: Kesu, session: Session, posted: PostedComplaint
+) -> HTMLResponse:
+    result = file_posted_complaint(request, kesu, session, posted, agent=None, extra={})
+    if isinstance(result, HTMLResponse):
+        return result
     return render(
         request,
         "portal/receipt.html",
@@ -57,16 +79,27 @@ async def file_complaint(request: Request, kesu: KesuApp, session: DbSession) ->
     )
 
 
+@router.post("/complaints", response_class=HTMLResponse)
+async def file_complaint(request: Request, kesu: KesuApp, session: DbSession) -> HTMLResponse:
+    posted = await read_complaint_form(request, kesu.intake_policy.evidence.max_bytes)
+    # The database work is synchronous: keep it off the event loop.
+    return await run_in_threadpool(_receipt, request, kesu, session, posted)
+
+
 @router.get("/track", response_class=HTMLResponse)
 def track_form(request: Request) -> HTMLResponse:
     return render(request, "portal/track.html", {"values": {}, "error": None, "view": None})
 
 
 @router.post("/track", response_class=HTMLResponse)
-async def track(request: Request, session: DbSession) -> HTMLResponse:
+def track(
+    request: Request,
+    session: DbSession,
+    tracking_number: Annotated[str, Form(max_length=40)] = "",
+    phone: Annotated[str, Form(max_length=254)] = "",
+) -> HTMLResponse:
     # POST, not GET: the phone number stays out of URLs, browser history and access logs.
-    form = await request.form()
-    values = {key: str(form.get(key) or "").strip() for key in ("tracking_number", "phone")}
+    values = {"tracking_number": tracking_number.strip(), "phone": phone.strip()}
     try:
         complaint = queries.access_by_tracking_number(
             session, tracking_number=values["tracking_number"], contact=values["phone"]
