@@ -13,7 +13,7 @@ from kesu.accounts import permissions
 from kesu.accounts.models import Department
 from kesu.complaints import lifecycle
 from kesu.complaints.errors import ComplaintNotFound
-from kesu.complaints.events import EVENT_LABELS
+from kesu.complaints.events import EVENT_LABELS, EventKind
 from kesu.complaints.lifecycle import STATUS_LABELS, Status
 from kesu.complaints.models import Complaint, Evidence, TimelineEvent
 from kesu.complaints.schemas import (
@@ -110,9 +110,19 @@ def _timeline(
             from_status=event.from_status,
             to_status=event.to_status,
             note=event.note,
+            detail=_detail(event),
         )
         for event in session.scalars(query.order_by(TimelineEvent.id))
     ]
+
+
+def _detail(event: TimelineEvent) -> str | None:
+    if event.kind == EventKind.ASSIGNED:
+        names = [event.data.get("department_name"), event.data.get("assignee_name")]
+        return " / ".join(str(name) for name in names if name) or None
+    if event.kind == EventKind.EVIDENCE_ADDED:
+        return "、".join(str(name) for name in event.data.get("filenames", [])) or None
+    return None
 
 
 def public_view(session: Session, complaint: Complaint, language: Language) -> ComplaintPublic:
@@ -155,6 +165,7 @@ def staff_view(session: Session, complaint: Complaint, language: Language) -> Co
         received_at=complaint.received_at,
         updated_at=complaint.updated_at,
         department_id=complaint.department_id,
+        department_name=_department_name(session, complaint.department_id),
         assignee_id=complaint.assignee_id,
         allowed_actions=[a.value for a in lifecycle.allowed_actions(Status(complaint.status))],
         evidence=[
@@ -169,6 +180,11 @@ def staff_view(session: Session, complaint: Complaint, language: Language) -> Co
         ],
         timeline=_timeline(session, complaint, public_only=False, language=language),
     )
+
+
+def _department_name(session: Session, department_id: int | None) -> str | None:
+    department = session.get(Department, department_id) if department_id is not None else None
+    return department.name if department is not None else None
 
 
 def departments(session: Session) -> list[Department]:

@@ -83,6 +83,8 @@ class TimelineEventRead(BaseModel):
     from_status: str | None
     to_status: str | None
     note: str | None
+    detail: str | None = None
+    """A short fact about the event, e.g. the department a complaint was assigned to."""
 
 
 class EvidenceRead(BaseModel):
@@ -130,6 +132,7 @@ class ComplaintRead(BaseModel):
     received_at: datetime
     updated_at: datetime
     department_id: int | None
+    department_name: str | None = None
     assignee_id: int | None
     allowed_actions: list[str]
     evidence: list[EvidenceRead]

@@ -223,7 +223,8 @@ def assign_complaint(
             raise NotFound()
         if department_id is None and assignee is not None:
             department_id = assignee.department_id
-        if department_id is not None and session.get(Department, department_id) is None:
+        department = session.get(Department, department_id) if department_id is not None else None
+        if department_id is not None and department is None:
             raise NotFound()
         current = Status(complaint.status)
         target = lifecycle.plan(current, Action.ASSIGN)
@@ -243,7 +244,12 @@ def assign_complaint(
             from_status=current,
             to_status=target,
             note=note,
-            data={"department_id": department_id, "assignee_id": assignee_id},
+            data={
+                "department_id": department_id,
+                "department_name": department.name if department is not None else None,
+                "assignee_id": assignee_id,
+                "assignee_name": assignee.display_name if assignee is not None else None,
+            },
         )
         return complaint
 

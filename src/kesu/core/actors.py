@@ -26,4 +26,4 @@ class Actor:
         return self.kind.value if self.id is None else f"{self.kind.value}:{self.id}"
 
 
-SYSTEM = Actor(kind=ActorKind.SYSTEM, id=None, role="system", name="kesu")
+SYSTEM = Actor(kind=ActorKind.SYSTEM, id=None, role="system", name="系统")
