@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kesu.db.base import Base, BigId, IdPk
+from kesu.db.base import Base, IdPk
 
 
 class AuditEntry(Base):
@@ -39,5 +39,4 @@ class AuditHead(Base):
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    last_entry_id: Mapped[int | None] = mapped_column(BigId)
     last_hash: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from kesu.audit.models import AuditEntry, AuditHead
 
 GENESIS_HASH = "0" * 64
 _HEAD_ID = 1
+_HEAD_CACHE = "kesu_audit_head"
 _VERIFY_BATCH = 5000  # rows per round trip while verifying; ~5 MB of entries in memory
 
 
@@ -39,15 +40,26 @@ def _digest(previous_hash: str, entry: AuditEntry) -> str:
 
 
 def _locked_head(session: Session) -> AuditHead:
-    query = select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
-    head = session.scalar(query)
-    if head is not None:
+    """The chain head, locked for the rest of the caller's transaction (fetched once per transaction)."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_HEAD_CACHE)
+    if cached is not None and cached[0] is transaction:
+        head: AuditHead = cached[1]
         return head
+    query = select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
+    found = session.scalar(query)
+    if found is None:
+        found = _create_head(session, query)
+    session.info[_HEAD_CACHE] = (transaction, found)
+    return found
+
+
+def _create_head(session: Session, query: Select[tuple[AuditHead]]) -> AuditHead:
     # The very first entry: several transactions may try to create the head at once; the
     # losers' savepoints roll back and they wait for the winner's row like everyone else.
     try:
         with session.begin_nested():
-            session.add(AuditHead(id=_HEAD_ID, last_entry_id=None, last_hash=GENESIS_HASH))
+            session.add(AuditHead(id=_HEAD_ID, last_hash=GENESIS_HASH))
     except IntegrityError:
         pass
     head = session.scalar(query)
@@ -84,9 +96,9 @@ def record(
         previous_hash=head.last_hash,
     )
     entry.entry_hash = _digest(head.last_hash, entry)
+    # Not flushed here: entries of one transaction are inserted together, in the order added, while
+    # the head stays locked, so ascending ids follow the chain.
     session.add(entry)
-    session.flush()
-    head.last_entry_id = entry.id
     head.last_hash = entry.entry_hash
     return entry
 
