@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,15 +46,18 @@ def _locked_head(session: Session) -> AuditHead:
     if cached is not None and cached[0] is transaction:
         head: AuditHead = cached[1]
         return head
-    query = select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
-    found = session.scalar(query)
+    found = _fetch_locked_head(session)
     if found is None:
-        found = _create_head(session, query)
+        found = _create_head(session)
     session.info[_HEAD_CACHE] = (transaction, found)
     return found
 
 
-def _create_head(session: Session, query: Select[tuple[AuditHead]]) -> AuditHead:
+def _fetch_locked_head(session: Session) -> AuditHead | None:
+    return session.scalar(select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update())
+
+
+def _create_head(session: Session) -> AuditHead:
     # The very first entry: several transactions may try to create the head at once; the
     # losers' savepoints roll back and they wait for the winner's row like everyone else.
     try:
@@ -62,7 +65,7 @@ def _create_head(session: Session, query: Select[tuple[AuditHead]]) -> AuditHead
             session.add(AuditHead(id=_HEAD_ID, last_hash=GENESIS_HASH))
     except IntegrityError:
         pass
-    head = session.scalar(query)
+    head = _fetch_locked_head(session)
     if head is None:
         raise RuntimeError("audit head row missing after insert")
     return head
