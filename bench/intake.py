@@ -76,6 +76,7 @@ def run_intake(url: str, data_dir: Path, count: int, offset: int) -> float:
                 policy=kesu.intake_policy,
                 clock=kesu.clock,
                 store=kesu.evidence_store,
+                engine=kesu.triage_engine,
             )
     elapsed = time.perf_counter() - started
     kesu.dispose()

@@ -111,6 +111,7 @@ def file_complaint(kesu: Kesu, session: Session, **overrides: Any) -> Complaint:
         policy=kesu.intake_policy,
         clock=kesu.clock,
         store=kesu.evidence_store,
+        engine=kesu.triage_engine,
     ).complaint
 
 

@@ -17,6 +17,8 @@ from kesu.intake.service import IntakePolicy
 from kesu.notifications.models import Channel
 from kesu.notifications.notifiers import ChannelRouter, LogFileNotifier, Notifier, SmtpNotifier
 from kesu.settings import Settings
+from kesu.text import classify
+from kesu.triage.service import TriageEngine
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Kesu:
     notifier: Notifier
     evidence_store: FileEvidenceStore
     intake_policy: IntakePolicy
+    triage_engine: TriageEngine
 
     @property
     def dialect(self) -> str:
@@ -81,4 +84,16 @@ def build(
             first_response_hours=intake.first_response_hours,
             public_url=settings.resolved_public_url(),
         ),
+        triage_engine=build_triage_engine(settings),
+    )
+
+
+def build_triage_engine(settings: Settings) -> TriageEngine:
+    path = settings.triage.model_path
+    if path is None and settings.trained_model_path().exists():
+        path = settings.trained_model_path()
+    return TriageEngine(
+        model=classify.load_model(path),
+        review_threshold=settings.triage.review_threshold,
+        policy_days=settings.triage.policy_days,
     )

@@ -52,6 +52,16 @@ class IntakeSettings(BaseModel):
     """Promised in the acknowledgement (SPEC §1: a first response within 24 h by default)."""
 
 
+class TriageSettings(BaseModel):
+    model_path: Path | None = None
+    """A retrained category model (``kesu triage train --from-db`` writes
+    ``<data_dir>/models/category_model.npz``, used when present); else the one shipped with kesu."""
+    review_threshold: float = Field(default=0.5, ge=0, le=1)
+    """Category confidence below this flags the complaint for a person to confirm."""
+    policy_days: int = Field(default=365, ge=1)
+    """Warranty/policy period behind the "outside the period" validity hint."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KESU_", env_nested_delimiter="__", extra="ignore")
 
@@ -71,6 +81,10 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     notifier: NotifierSettings = NotifierSettings()
     intake: IntakeSettings = IntakeSettings()
+    triage: TriageSettings = TriageSettings()
+
+    def trained_model_path(self) -> Path:
+        return self.data_dir / "models" / "category_model.npz"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

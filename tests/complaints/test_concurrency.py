@@ -44,7 +44,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(
     assert stored is not None
     assert (stored.status, stored.version) == (Status.TRIAGED, seen_by_both + 1)
     events = session.scalar(select(func.count()).where(TimelineEvent.complaint_id == complaint.id))
-    assert events == 3  # registered, acknowledged, triaged
+    assert events == 4  # registered, assessed, acknowledged, triaged
 
 
 def test_the_version_column_guards_writes_that_bypass_the_check(

@@ -37,6 +37,7 @@ def _submit(
         policy=kesu.intake_policy,
         clock=kesu.clock,
         store=kesu.evidence_store,
+        engine=kesu.triage_engine,
         idempotency_key=key,
     )
 
@@ -55,7 +56,7 @@ def test_intake_records_customer_complaint_timeline_audit_and_acknowledgement(
         .where(TimelineEvent.complaint_id == complaint.id)
         .order_by(TimelineEvent.id)
     ).all()
-    assert kinds == ["registered", "acknowledged"]
+    assert kinds == ["registered", "triage_assessed", "acknowledged"]
     notifications = session.scalars(select(Notification).order_by(Notification.id)).all()
     assert [(n.channel, n.recipient) for n in notifications] == [
         ("sms", "13800138001"),
@@ -63,7 +64,7 @@ def test_intake_records_customer_complaint_timeline_audit_and_acknowledgement(
     ]
     assert complaint.tracking_number in notifications[0].body
     assert _count(session, Job) == 2
-    assert _count(session, AuditEntry) == 3  # customer created, registered, acknowledged
+    assert _count(session, AuditEntry) == 4  # customer created, registered, assessed, acknowledged
 
 
 def test_a_retry_with_the_same_key_returns_the_first_complaint(
@@ -143,6 +144,7 @@ def test_evidence_is_stored_with_the_complaint(kesu: Kesu, session: Session) -> 
         policy=kesu.intake_policy,
         clock=kesu.clock,
         store=kesu.evidence_store,
+        engine=kesu.triage_engine,
         uploads=[EvidenceUpload("../../etc/照片.png", "image/png", PNG)],
     )
     evidence = session.scalars(select(Evidence)).one()
@@ -173,6 +175,7 @@ def test_refused_evidence_refuses_the_whole_submission(
             policy=kesu.intake_policy,
             clock=kesu.clock,
             store=kesu.evidence_store,
+            engine=kesu.triage_engine,
             uploads=[upload],
         )
     assert (
@@ -191,6 +194,7 @@ def test_too_many_files_are_refused(kesu: Kesu, session: Session) -> None:
             policy=kesu.intake_policy,
             clock=kesu.clock,
             store=kesu.evidence_store,
+            engine=kesu.triage_engine,
             uploads=uploads,
         )
     assert _count(session, Evidence) == 0

@@ -197,6 +197,7 @@ def load(kesu: Kesu) -> int:
                 policy=kesu.intake_policy,
                 clock=clock,
                 store=kesu.evidence_store,
+                engine=kesu.triage_engine,
                 agent=staff.agent if item["channel"] in {"phone", "counter", "onsite"} else None,
             )
             _advance(session, staff, result.complaint, item, clock)

@@ -20,6 +20,8 @@ class EventKind(StrEnum):
     EVIDENCE_ADDED = "evidence_added"
     ACKNOWLEDGED = "acknowledged"
     DUPLICATE_SUBMISSION = "duplicate_submission"
+    TRIAGE_ASSESSED = "triage_assessed"
+    TRIAGE_CORRECTED = "triage_corrected"
 
 
 EVENT_LABELS = {
@@ -29,6 +31,8 @@ EVENT_LABELS = {
     EventKind.EVIDENCE_ADDED: ("已上传证据", "Evidence added"),
     EventKind.ACKNOWLEDGED: ("已发送受理回执", "Acknowledgement sent"),
     EventKind.DUPLICATE_SUBMISSION: ("重复提交已合并", "Repeated submission merged"),
+    EventKind.TRIAGE_ASSESSED: ("系统初步评估", "Assessed automatically"),
+    EventKind.TRIAGE_CORRECTED: ("人工更正评估", "Assessment corrected"),
 }
 
 

@@ -81,6 +81,7 @@ class Complaint(Base):
     __table_args__ = (
         Index("ix_complaint_status_received", "status", "received_at"),
         Index("ix_complaint_customer", "customer_id", "received_at"),
+        Index("ix_complaint_priority", "priority", "received_at"),
     )
 
     id: Mapped[IdPk]
@@ -105,6 +106,10 @@ class Complaint(Base):
     """When the thing complained about happened, as the complainant says."""
     received_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    category: Mapped[str | None] = mapped_column(String(32))
+    """SPEC §2 category code, from triage or an agent's correction."""
+    priority: Mapped[str | None] = mapped_column(String(4))
+    """P1–P4, from triage or an agent's correction."""
     department_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("department.id"))
     assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
     registered_by: Mapped[str] = mapped_column(String(40))

@@ -53,6 +53,8 @@ def register_complaint(
     actor: Actor,
     clock: Clock,
     max_description_chars: int,
+    category: str | None = None,
+    priority: str | None = None,
 ) -> Complaint:
     """Register a complaint as received, with its tracking number and first timeline event."""
     with transaction(session):
@@ -85,6 +87,8 @@ def register_complaint(
             order_number=draft.order_number or None,
             description=description,
             demands=[demand.value for demand in draft.demands],
+            category=category,
+            priority=priority,
             occurred_at=draft.occurred_at,
             received_at=now,
             updated_at=now,

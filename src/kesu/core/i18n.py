@@ -18,11 +18,11 @@ Labels = Mapping[Any, tuple[str, str]]
 """code (a str or StrEnum member) → (zh-CN label, English label)."""
 
 
-def label(labels: Labels, code: str, language: Language) -> str:
+def label(labels: Labels, code: object, language: Language) -> str:
     """The label of ``code`` in ``language``; an unknown code renders as itself."""
     pair = labels.get(code)
     if pair is None:
-        return code
+        return str(code)
     return pair[0] if language is Language.ZH else pair[1]
 
 

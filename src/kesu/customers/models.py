@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kesu.db.base import Base, IdPk
@@ -19,5 +19,7 @@ class Customer(Base):
     """Digits only, without country prefix (see ``kesu.core.text_limits.normalise_phone``)."""
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     """Lower-cased."""
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Warning and status tags (``vip``, ``frequent``, …) shown to front-line staff."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kesu.audit import service as audit
+from kesu.core.errors import Bilingual, InvalidInput, NotFound
 from kesu.customers.models import Customer
 from kesu.db.engine import transaction
 
@@ -56,6 +57,7 @@ def match_customer(session: Session, contact: Contact, *, now: datetime) -> tupl
             name=contact.name,
             phone=contact.phone,
             email=contact.email,
+            tags=[],
             created_at=now,
             updated_at=now,
         )
@@ -75,3 +77,37 @@ def match_customer(session: Session, contact: Contact, *, now: datetime) -> tupl
 
 def _email_free(session: Session, email: str) -> bool:
     return session.scalar(select(Customer.id).where(Customer.email == email)) is None
+
+
+VIP_TAG = "vip"
+KNOWN_TAGS = frozenset({VIP_TAG, "frequent", "professional_claimant", "blacklist"})
+
+
+def tag_customer(
+    session: Session, *, customer_id: int, tags: list[str], actor: str, now: datetime
+) -> Customer:
+    """Replace a profile's tags (VIP, frequent complainer, …); unknown tags are refused."""
+    with transaction(session):
+        unknown = sorted(set(tags) - KNOWN_TAGS)
+        if unknown:
+            raise InvalidInput(
+                reason=Bilingual(
+                    f"未知标签：{', '.join(unknown)}", f"unknown tags: {', '.join(unknown)}"
+                )
+            )
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            raise NotFound()
+        before = list(customer.tags)
+        customer.tags = sorted(set(tags))
+        customer.updated_at = now
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="customer.tagged",
+            subject_type="customer",
+            subject_id=customer.id,
+            data={"before": before, "after": customer.tags},
+        )
+        return customer

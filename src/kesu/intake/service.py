@@ -1,4 +1,4 @@
-"""The "new complaint" workflow across domains: match customer → register → acknowledge.
+"""The "new complaint" workflow across domains: match customer → register → triage → acknowledge.
 
 Every step runs in one transaction, so an acknowledged complaint always has its customer
 profile, its timeline, its audit rows and its queued acknowledgement — or none of them exist.
@@ -21,12 +21,16 @@ from kesu.complaints.schemas import ComplaintDraft
 from kesu.complaints.service import EvidenceLimits, EvidenceStore, EvidenceUpload
 from kesu.core.actors import SYSTEM, Actor, ActorKind
 from kesu.core.clock import Clock
+from kesu.core.errors import Bilingual
+from kesu.core.text_limits import clean_text
 from kesu.customers import service as customers
 from kesu.db.engine import transaction
 from kesu.intake.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 from kesu.intake.models import IntakeRequest
 from kesu.notifications import service as notifications
 from kesu.notifications.models import Channel
+from kesu.triage import service as triage
+from kesu.triage.service import TriageEngine
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def submit_complaint(
     store: EvidenceStore,
     uploads: Sequence[EvidenceUpload] = (),
     idempotency_key: str | None = None,
+    engine: TriageEngine,
     agent: Actor | None = None,
 ) -> IntakeResult:
     """Register a complaint from any channel and queue its acknowledgement.
@@ -92,7 +97,9 @@ def submit_complaint(
     if key is not None and (replayed := _replay(session, key, request_hash)) is not None:
         return replayed
     try:
-        return _register(session, draft, policy, clock, store, uploads, key, request_hash, agent)
+        return _register(
+            session, draft, policy, clock, store, uploads, key, request_hash, agent, engine
+        )
     except IntegrityError:
         # Two retries raced; the loser's transaction rolled back, so return the winner's work.
         if key is None or (replayed := _replay(session, key, request_hash)) is None:
@@ -110,6 +117,7 @@ def _register(
     key: str | None,
     request_hash: str,
     agent: Actor | None,
+    engine: TriageEngine,
 ) -> IntakeResult:
     with transaction(session):
         now = clock.now()
@@ -121,6 +129,20 @@ def _register(
         actor = agent or Actor(
             kind=ActorKind.CUSTOMER, id=customer.id, role="customer", name=draft.complainant_name
         )
+        description = clean_text(
+            draft.description,
+            field=Bilingual("投诉内容", "description"),
+            max_length=policy.max_description_chars,
+        )
+        assessment = triage.assess(
+            session,
+            customer_id=customer.id,
+            description=description,
+            product_line=draft.product_line,
+            occurred_at=draft.occurred_at,
+            received_at=now,
+            engine=engine,
+        )
         complaint = complaints.register_complaint(
             session,
             draft,
@@ -128,7 +150,10 @@ def _register(
             actor=actor,
             clock=clock,
             max_description_chars=policy.max_description_chars,
+            category=assessment.result.category.category,
+            priority=assessment.result.priority,
         )
+        triage.record_assessment(session, complaint, assessment, engine=engine, clock=clock)
         if uploads:
             complaints.attach_evidence(
                 session,

@@ -60,6 +60,7 @@ def submit_complaint(
         policy=kesu.intake_policy,
         clock=kesu.clock,
         store=kesu.evidence_store,
+        engine=kesu.triage_engine,
         idempotency_key=idempotency_key,
         agent=actor_of(user) if user is not None else None,
     )

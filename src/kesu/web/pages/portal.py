@@ -53,6 +53,7 @@ def file_posted_complaint(
             policy=kesu.intake_policy,
             clock=kesu.clock,
             store=kesu.evidence_store,
+            engine=kesu.triage_engine,
             uploads=posted.uploads,
             idempotency_key=posted.submission_key,
             agent=agent,

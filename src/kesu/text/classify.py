@@ -1,0 +1,152 @@
+"""The category classifier: a linear model over TF-IDF-weighted features, stored as NumPy arrays.
+
+Training lives in ``kesu.triage.training`` (scikit-learn); prediction here needs only NumPy, so
+triage of one complaint costs a dictionary lookup per feature and one small matrix product.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+CATEGORIES = (
+    "product_quality",
+    "service_attitude",
+    "logistics",
+    "billing_refund",
+    "misinformation",
+    "communication",
+    "safety",
+    "privacy",
+    "other",
+)
+CATEGORY_LABELS = {
+    "product_quality": ("产品质量", "Product quality"),
+    "service_attitude": ("服务态度", "Service attitude"),
+    "logistics": ("物流/运输", "Logistics"),
+    "billing_refund": ("价格/收费/退款", "Billing & refund"),
+    "misinformation": ("虚假宣传/承诺不符", "Misinformation"),
+    "communication": ("沟通不畅", "Communication"),
+    "safety": ("安全", "Safety"),
+    "privacy": ("隐私", "Privacy"),
+    "other": ("其他", "Other"),
+}
+PACKAGED_MODEL = "category_model.npz"
+
+
+@dataclass(frozen=True)
+class CategoryPrediction:
+    category: str
+    confidence: float
+    """Probability of the chosen category (0–1)."""
+    drivers: tuple[str, ...]
+    """The words and character sequences that pushed most towards the category."""
+    scores: dict[str, float]
+
+
+class CategoryModel:
+    def __init__(
+        self,
+        *,
+        classes: list[str],
+        vocabulary: list[str],
+        idf: npt.NDArray[np.float32],
+        coef: npt.NDArray[np.float32],
+        intercept: npt.NDArray[np.float32],
+        meta: dict[str, Any],
+    ) -> None:
+        self.classes = classes
+        self.index = {feature: position for position, feature in enumerate(vocabulary)}
+        self.vocabulary = vocabulary
+        self.idf = idf
+        self.coef = coef
+        self.intercept = intercept
+        self.meta = meta
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "unknown"))
+
+    def predict(self, features: list[str], *, top_drivers: int = 5) -> CategoryPrediction:
+        counts = Counter(
+            position for feature in features if (position := self.index.get(feature)) is not None
+        )
+        if not counts:
+            return CategoryPrediction("other", 0.0, (), dict.fromkeys(self.classes, 0.0))
+        positions = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(
+            (1.0 + math.log(n) for n in counts.values()), dtype=np.float32, count=len(counts)
+        )
+        weights = tf * self.idf[positions]
+        weights /= float(np.linalg.norm(weights)) or 1.0
+        contributions = self.coef[:, positions] * weights
+        logits = contributions.sum(axis=1) + self.intercept
+        probabilities = np.exp(logits - logits.max())
+        probabilities /= probabilities.sum()
+        best = int(probabilities.argmax())
+        order = np.argsort(-contributions[best])[:top_drivers]
+        drivers = tuple(
+            _readable(self.vocabulary[int(positions[i])])
+            for i in order
+            if contributions[best, i] > 0
+        )
+        return CategoryPrediction(
+            category=self.classes[best],
+            confidence=round(float(probabilities[best]), 4),
+            drivers=tuple(dict.fromkeys(drivers)),
+            scores={
+                name: round(float(p), 4)
+                for name, p in zip(self.classes, probabilities, strict=True)
+            },
+        )
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                classes=np.array(self.classes),
+                vocabulary=np.array(self.vocabulary),
+                idf=self.idf.astype(np.float32),
+                coef=self.coef.astype(np.float32),
+                intercept=self.intercept.astype(np.float32),
+                meta=np.array(json.dumps(self.meta, ensure_ascii=False)),
+            )
+
+
+def _readable(feature: str) -> str:
+    kind, _, value = feature.partition(":")
+    return {"lex": f"[{value}]", "pl": f"[{value}]"}.get(kind, value)
+
+
+@cache
+def load_model(path: Path | None = None) -> CategoryModel:
+    """The model at ``path``, or the one shipped with kesu (loaded once per process and path;
+    a retrained model is written to a new file or picked up by a restart)."""
+    if path is None:
+        with resources.as_file(
+            resources.files("kesu.text") / "resources" / PACKAGED_MODEL
+        ) as packaged:
+            return _load(packaged)
+    return _load(path)
+
+
+def _load(path: Path) -> CategoryModel:
+    with np.load(path, allow_pickle=False) as data:
+        return CategoryModel(
+            classes=[str(name) for name in data["classes"]],
+            vocabulary=[str(feature) for feature in data["vocabulary"]],
+            idf=data["idf"],
+            coef=data["coef"],
+            intercept=data["intercept"],
+            meta=json.loads(str(data["meta"])),
+        )
