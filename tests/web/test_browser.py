@@ -172,10 +172,10 @@ def test_agent_triages_and_assigns_a_complaint(
 
     timeline = page.locator("section[aria-labelledby=timeline-title] .timeline li")
     expect(timeline.locator("strong")).to_have_text(
-        ["投诉已登记", "已发送受理回执", "状态变更", "已派单"]
+        ["投诉已登记", "系统初步评估", "已发送受理回执", "状态变更", "已派单"]
     )
-    expect(timeline.nth(2)).to_have_text("2026-11-23 17:30 状态变更：已受理 → 已评估 （张敏）")
-    expect(timeline.nth(3)).to_have_text(
+    expect(timeline.nth(3)).to_have_text("2026-11-23 17:30 状态变更：已受理 → 已评估 （张敏）")
+    expect(timeline.nth(4)).to_have_text(
         re.compile(r"已派单：已评估 → 已派单\s+质量管理部\s+（张敏）")
     )
     expect(page.locator(".facts")).to_contain_text("责任部门质量管理部")

@@ -164,6 +164,8 @@ def staff_view(session: Session, complaint: Complaint, language: Language) -> Co
         occurred_at=complaint.occurred_at,
         received_at=complaint.received_at,
         updated_at=complaint.updated_at,
+        category=complaint.category,
+        priority=complaint.priority,
         department_id=complaint.department_id,
         department_name=_department_name(session, complaint.department_id),
         assignee_id=complaint.assignee_id,
@@ -223,6 +225,8 @@ def list_complaints(
             complainant_name=row.complainant_name,
             channel=row.channel,
             target=row.target,
+            category=row.category,
+            priority=row.priority,
             received_at=row.received_at,
             version=row.version,
         )

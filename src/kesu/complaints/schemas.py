@@ -131,6 +131,8 @@ class ComplaintRead(BaseModel):
     occurred_at: datetime | None
     received_at: datetime
     updated_at: datetime
+    category: str | None
+    priority: str | None
     department_id: int | None
     department_name: str | None = None
     assignee_id: int | None
@@ -147,6 +149,8 @@ class ComplaintSummary(BaseModel):
     complainant_name: str
     channel: str
     target: str
+    category: str | None
+    priority: str | None
     received_at: datetime
     version: int
 

@@ -138,7 +138,7 @@ _REPEATED_PHRASE = re.compile(r"(.{2,6})\1{1,}")
 _LATIN_SHOUT = re.compile(r"\b[A-Z]{4,}\b")
 
 # Fitted on the labelled development complaints (bench/triage_eval.py): score → level.
-LEVEL_THRESHOLDS = (0.9, 2.6, 5.2)
+LEVEL_THRESHOLDS = (0.2, 2.4, 7.0)
 
 
 @dataclass(frozen=True)

@@ -32,33 +32,43 @@ THREAT_LABELS = {
 
 _THREAT_PATTERNS: dict[ThreatKind, re.Pattern[str]] = {
     ThreatKind.REGULATOR: re.compile(
-        r"12315|12345|12321|消协|消费者协会|消保委|消委会|市场监[督管]|工商(?:局|部门)?|质监|物价局|"
+        r"12315|12345|12321|consumer council|consumer association|消协|消费者协会|消保委|消委会|市场监[督管]|工商(?:局|部门)|质监|物价局|"
         r"食药监|卫生局|卫健委|银保监|金融监管|工信部|通管局|通信管理局|民航局|监管部门|"
-        r"有关部门|相关部门|政府部门|315晚会|市长热线|信访"
+        r"(?:向|找|到|去|给)(?:有关|相关|政府)部门|315晚会|市长热线|信访"
     ),
+    # A medium named with an intent to go public, not a newspaper someone read.
     ThreatKind.MEDIA: re.compile(
-        r"媒体|曝光|记者|电视台|报社|报纸|新闻|微博|抖音|小红书|今日头条|上热搜|热搜|"
-        r"发到网上|发网上|网上曝|黑猫|weibo|douyin|twitter|facebook"
+        r"(?:找|联系|告诉|通知|投诉到|爆料给|发给|交给|让|向|请)(?:新闻)?媒体|媒体(?:曝光|来|介入|报道)|"
+        r"(?<!已被)(?<!曾被)曝光(?!过)|记者|电视台|报社|发到网上|发网上|网上曝光|"
+        r"(?:发|上|到|在|发在|发到)(?:微博|抖音|小红书|知乎|脸书|b站)|"
+        r"(?:微博|抖音|小红书|知乎)(?:上)?(?:曝光|发|说|见)|上热搜|黑猫|weibo|douyin|xiaohongshu|facebook"
     ),
     ThreatKind.LAWYER: re.compile(
         r"律师|起诉|法院|打官司|诉讼|法律途径|法律手段|法律程序|走法律|仲裁|法庭|"
         r"告(?:你们|到底|他们|死你|上法)|(?<![a-z])(?:court|sue|lawyer|lawsuit)(?![a-z])"
     ),
-    ThreatKind.POLICE: re.compile(r"报警|报案|(?<!\d)110(?!\d)|警察|公安|派出所|(?<![a-z])police"),
-    ThreatKind.PLATFORM: re.compile(
-        r"举报|投诉到平台|向平台投诉|平台投诉|找平台|投诉到(?:京东|淘宝|天猫|美团|饿了么|拼多多|携程)|"
-        r"平台介入|申请介入|差评投诉"
+    ThreatKind.POLICE: re.compile(
+        r"报警(?!器|灯|声)|报案|(?<!\d)110(?!\d)|(?:找|叫|喊)警察|派出所|(?<![a-z])police"
     ),
+    # Announcing a formal complaint to the platform or a complaint body ("必须投诉", "@消费者投诉").
+    ThreatKind.PLATFORM: re.compile(
+        r"举报|(?:我要|必须|一定|严重|强烈|坚决|我会|我去|要去|怎么|如何|继续|还是打\S{0,6})投诉|投诉[!]|"
+        r"投诉到|向平台投诉|平台投诉|找平台|消费者投诉|平台介入|申请介入"
+    ),
+    # Rallying others, not the everyday "大家别买" of a review.
     ThreatKind.PUBLIC_WARNING: re.compile(
-        r"朋友圈|告诉(?:身边|所有|大家|朋友|亲戚)|让(?:大家|所有人|更多人)(?:都)?(?:知道|看看|避雷)|"
-        r"提醒大家|奉劝|大家千万|千万别|大家别|大家不要|避雷|曝光你们|宣传你们"
+        r"朋友圈|家长群|告诉(?:身边|所有|朋友|亲戚)|揭穿|"
+        r"让(?:大家|所有人|更多人)(?:都)?(?:知道|看看|看清|别上当|评评理)|"
+        r"帮(?:忙)?转|大家顶|求转发|转发扩散|扩散"
     ),
 }
 # Words that look like a threat but are not one in this sentence: a camera's exposure, an alarm
 # device, a lawyer's letter the company sent, a news feature of a phone.
 _FALSE_FRIENDS = re.compile(
     r"曝光(?:度|补偿|时间|过度|不足|参数|模式)|过曝|欠曝|报警器|报警灯|报警声|自动报警|"
-    r"新闻(?:客户端|app|推送)|媒体播放|多媒体|流媒体|自媒体号"
+    r"媒体播放|多媒体|流媒体|自媒体号|投诉无门|投诉电话|投诉率|"
+    r"(?:相机|镜头|照片|拍照)[^,.!?;，。！？；]{0,4}曝光|(?:收到|寄来)[^,.!?;，。！？；]{0,8}律师函|"
+    r"(?:朋友|亲戚|同学|家人)(?:是|当)律师|12315(?:网站|官网|上的规定)"
 )
 # A mention preceded by one of these, in the same clause, is not an announced escalation.
 _NEGATED = re.compile(

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from kesu.complaints.models import Complaint
 from kesu.core.i18n import Language, label
+from kesu.text import analysis
 from kesu.text.analysis import PRIORITY_LABELS
 from kesu.text.classify import CATEGORY_LABELS
 from kesu.text.signals import THREAT_LABELS
 from kesu.text.validity import HINT_LABELS, SUGGESTION_LABELS, Hint, Suggestion
+from kesu.triage.assessment import Assessment, explanation
 from kesu.triage.models import TriageCorrection, TriageDecision
 from kesu.triage.replies import courteous_reply
-from kesu.triage.schemas import ReasonRead, ThreatRead, TriageRead
+from kesu.triage.schemas import AnalyseRequest, ReasonRead, ThreatRead, TriageRead
+from kesu.triage.service import TriageEngine
 
 ANGER_LABELS = {
     0: ("平静", "Calm"),
@@ -43,53 +48,109 @@ def triage_view(session: Session, complaint: Complaint, language: Language) -> T
     ).first()
     if decision is None:
         return None
-    explanation = decision.explanation
-    hints = tuple(Hint(code) for code in explanation.get("hints", []))
     corrected = session.scalar(
         select(exists().where(TriageCorrection.complaint_id == complaint.id))
     )
+    return _render(
+        decision,
+        category=complaint.category or decision.category,
+        priority=complaint.priority or decision.priority,
+        reply_to=(complaint.complainant_name, complaint.target, complaint.tracking_number),
+        corrected=bool(corrected),
+        language=language,
+    )
+
+
+def dry_run(
+    body: AnalyseRequest, *, engine: TriageEngine, now: datetime, language: Language
+) -> TriageRead:
+    """Assess a text as intake would, without a complaint or a customer (no duplicate check)."""
+    result = analysis.analyse(
+        body.text,
+        model=engine.model,
+        product_line=body.product_line,
+        is_vip=body.is_vip,
+        received_at=now,
+        review_threshold=engine.review_threshold,
+        policy_days=engine.policy_days,
+    )
+    assessment = Assessment(result=result, validity=result.validity, duplicates=[])
+    decision = TriageDecision(
+        assessed_at=now,
+        model_version=engine.model.version,
+        category=result.category.category,
+        confidence=result.category.confidence,
+        needs_review=result.needs_review,
+        anger_level=result.anger.level,
+        anger_score=result.anger.score,
+        priority=result.priority,
+        has_threat=bool(result.threats),
+        has_safety_risk=result.safety is not None,
+        suggestion=result.validity.suggestion,
+        explanation=explanation(assessment),
+    )
+    return _render(
+        decision,
+        category=decision.category,
+        priority=decision.priority,
+        reply_to=None,
+        corrected=False,
+        language=language,
+    )
+
+
+def _render(
+    decision: TriageDecision,
+    *,
+    category: str,
+    priority: str,
+    reply_to: tuple[str, str, str] | None,
+    corrected: bool,
+    language: Language,
+) -> TriageRead:
+    details = decision.explanation
+    hints = tuple(Hint(code) for code in details.get("hints", []))
+    reply = None
+    if reply_to is not None and decision.suggestion != Suggestion.ACCEPT:
+        name, target, tracking_number = reply_to
+        reply = courteous_reply(
+            name=name, target=target, hints=hints, tracking_number=tracking_number
+        )
     return TriageRead(
         assessed_at=decision.assessed_at,
         model_version=decision.model_version,
-        category=complaint.category or decision.category,
-        category_label=label(CATEGORY_LABELS, complaint.category or decision.category, language),
+        category=category,
+        category_label=label(CATEGORY_LABELS, category, language),
         confidence=decision.confidence,
-        drivers=list(explanation.get("drivers", [])),
+        drivers=list(details.get("drivers", [])),
         needs_review=decision.needs_review,
         anger_level=decision.anger_level,
         anger_score=decision.anger_score,
-        anger_evidence=list(explanation.get("anger_evidence", [])),
+        anger_evidence=list(details.get("anger_evidence", [])),
         threats=[
             ThreatRead(
                 kind=t["kind"], label=label(THREAT_LABELS, t["kind"], language), words=t["words"]
             )
-            for t in explanation.get("threats", [])
+            for t in details.get("threats", [])
         ],
-        safety_words=list(explanation.get("safety_words", [])),
-        priority=complaint.priority or decision.priority,
-        priority_label=label(PRIORITY_LABELS, complaint.priority or decision.priority, language),
+        safety_words=list(details.get("safety_words", [])),
+        priority=priority,
+        priority_label=label(PRIORITY_LABELS, priority, language),
         reasons=[
             ReasonRead(
                 code=r["code"],
                 label=_reason_label(r["code"], r["detail"], language),
                 words=r["words"],
             )
-            for r in explanation.get("reasons", [])
+            for r in details.get("reasons", [])
         ],
         suggestion=decision.suggestion,
         suggestion_label=label(SUGGESTION_LABELS, decision.suggestion, language),
         hints=[hint.value for hint in hints],
         hint_labels=[label(HINT_LABELS, hint, language) for hint in hints],
-        duplicate_of=list(explanation.get("duplicate_of", [])),
-        suggested_reply=courteous_reply(
-            name=complaint.complainant_name,
-            target=complaint.target,
-            hints=hints,
-            tracking_number=complaint.tracking_number,
-        )
-        if decision.suggestion != Suggestion.ACCEPT
-        else None,
-        corrected=bool(corrected),
+        duplicate_of=list(details.get("duplicate_of", [])),
+        suggested_reply=reply,
+        corrected=corrected,
     )
 
 

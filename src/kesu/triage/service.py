@@ -25,6 +25,7 @@ from kesu.text import analysis, similarity
 from kesu.text.classify import CATEGORIES, CategoryModel
 from kesu.text.normalize import normalise
 from kesu.text.validity import Hint, ValidityReading, suggest
+from kesu.triage.assessment import Assessment, explanation
 from kesu.triage.errors import NothingToCorrect, UnknownCategory
 from kesu.triage.models import TriageCorrection, TriageDecision
 
@@ -55,15 +56,6 @@ def _duplicates(session: Session, customer_id: int, exclude_id: int | None, text
         if similarity.jaccard(mine, similarity.bigrams(normalise(description).text))
         >= DUPLICATE_SIMILARITY
     ]
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """What the text says, before it is recorded against a complaint."""
-
-    result: analysis.TextAnalysis
-    validity: ValidityReading
-    duplicates: list[str]
 
 
 def assess(
@@ -98,24 +90,6 @@ def assess(
     )
 
 
-def _explanation(assessment: Assessment) -> dict[str, Any]:
-    result = assessment.result
-    return {
-        "drivers": list(result.category.drivers),
-        "scores": result.category.scores,
-        "anger_evidence": list(result.anger.evidence),
-        "threats": [{"kind": t.kind, "words": list(t.words)} for t in result.threats],
-        "safety_words": list(result.safety.words) if result.safety else [],
-        "reasons": [
-            {"code": r.code, "detail": r.detail, "words": list(r.words)} for r in result.reasons
-        ],
-        "hints": [hint.value for hint in assessment.validity.hints],
-        "duplicate_of": assessment.duplicates,
-        "converted_traditional": result.converted_traditional,
-        "truncated": result.truncated,
-    }
-
-
 def record_assessment(
     session: Session,
     complaint: Complaint,
@@ -142,7 +116,7 @@ def record_assessment(
             has_threat=bool(result.threats),
             has_safety_risk=result.safety is not None,
             suggestion=assessment.validity.suggestion,
-            explanation=_explanation(assessment),
+            explanation=explanation(assessment),
         )
         session.add(decision)
         record_event(

@@ -50,6 +50,18 @@ def fit(
     """Fit TF-IDF + class-balanced logistic regression; deterministic for the same examples."""
     documents = [featurise(example.text, example.product_line) for example in examples]
     labels = [example.category for example in examples]
+    return fit_documents(documents, labels, c=c, source=source, min_df=min_df)
+
+
+def fit_documents(
+    documents: Sequence[list[str]],
+    labels: Sequence[str],
+    *,
+    c: float = REGULARISATION_C,
+    source: str = "",
+    min_df: int = MIN_DOCUMENT_FREQUENCY,
+) -> CategoryModel:
+    """``fit`` on documents already turned into features (cross-validation featurises once)."""
     unknown = set(labels) - set(CATEGORIES)
     if unknown:
         raise ValueError(f"unknown categories in training data: {sorted(unknown)}")
@@ -68,7 +80,7 @@ def fit(
         intercept=np.asarray(classifier.intercept_, dtype=np.float32),
         meta={
             "version": datetime.now(UTC).strftime("%Y%m%d%H%M%S"),
-            "examples": len(examples),
+            "examples": len(labels),
             "per_category": dict(Counter(labels)),
             "features": len(vocabulary),
             "c": c,

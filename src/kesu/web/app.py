@@ -14,6 +14,7 @@ from kesu.web import errors
 from kesu.web.api import auth as auth_api
 from kesu.web.api import complaints as complaints_api
 from kesu.web.api import system as system_api
+from kesu.web.api import triage as triage_api
 from kesu.web.pages import agent as agent_pages
 from kesu.web.pages import portal as portal_pages
 from kesu.web.pages import rendering
@@ -36,6 +37,7 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(system_api.router)
     app.include_router(auth_api.router)
     app.include_router(complaints_api.router)
+    app.include_router(triage_api.router)
     app.include_router(portal_pages.router)
     app.include_router(agent_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

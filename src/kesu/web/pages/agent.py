@@ -18,6 +18,10 @@ from kesu.complaints import queries, service
 from kesu.complaints.lifecycle import Action, Status
 from kesu.core.errors import KesuError, PermissionDenied
 from kesu.core.i18n import Language
+from kesu.text.analysis import Priority
+from kesu.text.classify import CATEGORIES
+from kesu.triage import queries as triage_queries
+from kesu.triage import service as triage_service
 from kesu.web.deps import SESSION_COOKIE, DbSession, KesuApp, OptionalUser, actor_of, csrf_token
 from kesu.web.pages.forms import PostedComplaint, complaint_form_context, read_complaint_form
 from kesu.web.pages.portal import file_posted_complaint
@@ -139,6 +143,9 @@ def _detail(
             "actions": [Action(a) for a in view.allowed_actions if a != Action.ASSIGN],
             "can_assign": Action.ASSIGN in view.allowed_actions,
             "departments": queries.departments(session),
+            "triage": triage_queries.triage_view(session, complaint, Language.ZH),
+            "categories": CATEGORIES,
+            "priorities": list(Priority),
             "csrf": _csrf(request, kesu),
             "error": error,
         },
@@ -215,6 +222,44 @@ def assign(
             expected_version=version,
             department_id=department_id,
             assignee_id=None,
+            actor=actor_of(user),
+            clock=kesu.clock,
+            note=note or None,
+        )
+    except KesuError as error:
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error=error.message(Language.ZH),
+            status_code=error.http_status,
+        )
+    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
+@router.post("/agent/complaints/{complaint_id}/triage", response_model=None)
+def correct_triage(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+    category: Annotated[str, Form(max_length=32)] = "",
+    priority: Annotated[str, Form(max_length=4)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if user is None:
+        return _to_login(request)
+    _check_csrf(request, kesu, csrf)
+    try:
+        triage_service.correct_triage(
+            session,
+            complaint_id=complaint_id,
+            category=category or None,
+            priority=Priority(priority) if priority in set(Priority) else None,
             actor=actor_of(user),
             clock=kesu.clock,
             note=note or None,

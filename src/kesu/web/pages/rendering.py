@@ -15,6 +15,8 @@ from kesu.complaints.lifecycle import ACTION_LABELS, STATUS_LABELS
 from kesu.complaints.models import CHANNEL_LABELS, DEMAND_LABELS, TARGET_LABELS
 from kesu.core.i18n import Labels, Language, label
 from kesu.core.text_limits import mask_phone
+from kesu.text.analysis import PRIORITY_LABELS
+from kesu.text.classify import CATEGORY_LABELS
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 # Pages show Beijing time: the people using them are in China; storage stays UTC.
@@ -38,6 +40,8 @@ _TABLES: dict[str, Labels] = {
     "demand": DEMAND_LABELS,
     "target": TARGET_LABELS,
     "event": EVENT_LABELS,
+    "category": CATEGORY_LABELS,
+    "priority": PRIORITY_LABELS,
 }
 
 
