@@ -86,3 +86,24 @@ def test_user_create_and_token(runner: CliRunner, kesu: Kesu) -> None:
     assert len(token.output.strip()) >= 40
     with kesu.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_triage_train_from_the_database_and_explain(
+    runner: CliRunner, kesu: Kesu, tmp_path: Path
+) -> None:
+    assert runner.invoke(main, ["demo"]).exit_code == 0
+    trained = runner.invoke(main, ["triage", "train", "--from-db"])
+    assert trained.exit_code == 0, trained.output
+    model_path = tmp_path / "cli-data" / "models" / "category_model.npz"
+    assert model_path.exists()
+    assert str(model_path) in trained.output
+    explained = runner.invoke(main, ["triage", "explain", "外卖里吃出虫子，我要去12315投诉！！"])
+    assert explained.exit_code == 0, explained.output
+    assert "P1" in explained.output
+    assert "12315" in explained.output
+
+
+def test_triage_train_needs_examples(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["triage", "train"])
+    assert result.exit_code == 1
+    assert "at least two categories" in result.output

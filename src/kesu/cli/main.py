@@ -7,6 +7,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -25,6 +26,9 @@ from kesu.db import migrate
 from kesu.jobs import registry as job_registry
 from kesu.jobs.worker import Worker, WorkerConfig
 from kesu.settings import Settings
+from kesu.triage import queries as triage_queries
+from kesu.triage import training
+from kesu.triage.schemas import AnalyseRequest
 from kesu.web.app import create_app
 
 
@@ -240,3 +244,77 @@ def user_token(username: str, label: str) -> None:
                 session, user=found, kind=TokenKind.API, label=label, clock=kesu.clock
             )
         click.echo(token)
+
+
+@main.group("triage")
+def triage_group() -> None:
+    """The complaint-text model: train it, or see how it reads a text."""
+
+
+@triage_group.command("train")
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON lines with text, category and product_line (repeatable), e.g. data/triage/dev.jsonl.",
+)
+@click.option(
+    "--from-db",
+    is_flag=True,
+    help="Add this installation's complaints confirmed or corrected by agents.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Default: <data dir>/models/category_model.npz, which kesu uses from its next start.",
+)
+def triage_train(data_files: tuple[Path, ...], from_db: bool, output: Path | None) -> None:
+    """Train the category model (TF-IDF + logistic regression) and save it."""
+    examples = [example for path in data_files for example in training.read_labelled(path)]
+    with _opened() as kesu:
+        if from_db:
+            with kesu.sessions() as session:
+                examples.extend(training.from_rows(triage_queries.corrected_examples(session)))
+        target = output or kesu.settings.trained_model_path()
+    if len({example.category for example in examples}) < 2:
+        raise click.ClickException(
+            "need labelled examples of at least two categories (--data or --from-db)"
+        )
+    sources = [str(path) for path in data_files] + (["database"] if from_db else [])
+    model = training.fit(examples, source=", ".join(sources))
+    model.save(target)
+    click.echo(
+        f"trained on {len(examples)} complaints, {model.meta['features']} features → {target}"
+    )
+
+
+@triage_group.command("explain")
+@click.argument("text")
+@click.option("--product-line", default=None, help="e.g. 热水器, 外卖, 酒店.")
+@click.option("--vip", is_flag=True, help="Treat the complainant as a VIP customer.")
+def triage_explain(text: str, product_line: str | None, vip: bool) -> None:
+    """Show how kesu reads TEXT: category, anger, threats, safety, priority and validity."""
+    with _opened() as kesu:
+        view = triage_queries.dry_run(
+            AnalyseRequest(text=text, product_line=product_line, is_vip=vip),
+            engine=kesu.triage_engine,
+            now=kesu.clock.now(),
+            language=Language.ZH,
+        )
+    click.echo(
+        f"类别 category: {view.category_label} ({view.category}) {view.confidence:.0%}"
+        + ("  [需人工确认]" if view.needs_review else "")
+    )
+    click.echo(f"  依据 drivers: {'、'.join(view.drivers) or '—'}")
+    click.echo(
+        f"情绪 anger: {view.anger_level} (score {view.anger_score}) {'、'.join(view.anger_evidence)}"
+    )
+    for threat in view.threats:
+        click.echo(f"升级威胁 threat: {threat.label} ({threat.kind}): {'、'.join(threat.words)}")
+    if view.safety_words:
+        click.echo(f"安全风险 safety: {'、'.join(view.safety_words)}")
+    click.echo(
+        f"优先级 priority: {view.priority_label}  原因: {'；'.join(r.label for r in view.reasons) or '—'}"
+    )
+    click.echo(f"是否成立 validity: {view.suggestion_label}  {'；'.join(view.hint_labels)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -76,6 +77,16 @@ class CategoryModel:
     def version(self) -> str:
         return str(self.meta.get("version", "unknown"))
 
+    def _weights(
+        self, positions: npt.NDArray[np.int64], counts: Iterable[int]
+    ) -> npt.NDArray[np.float32]:
+        """Sublinear TF × IDF, L2-normalised: exactly scikit-learn's TfidfVectorizer at training."""
+        tf = np.fromiter(
+            (1.0 + math.log(n) for n in counts), dtype=np.float32, count=len(positions)
+        )
+        weights: npt.NDArray[np.float32] = tf * self.idf[positions]
+        return weights / (float(np.linalg.norm(weights)) or 1.0)
+
     def predict(self, features: list[str], *, top_drivers: int = 5) -> CategoryPrediction:
         counts = Counter(
             position for feature in features if (position := self.index.get(feature)) is not None
@@ -83,22 +94,18 @@ class CategoryModel:
         if not counts:
             return CategoryPrediction("other", 0.0, (), dict.fromkeys(self.classes, 0.0))
         positions = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(
-            (1.0 + math.log(n) for n in counts.values()), dtype=np.float32, count=len(counts)
-        )
-        weights = tf * self.idf[positions]
-        weights /= float(np.linalg.norm(weights)) or 1.0
-        contributions = self.coef[:, positions] * weights
+        contributions = self.coef[:, positions] * self._weights(positions, counts.values())
         logits = contributions.sum(axis=1) + self.intercept
         probabilities = np.exp(logits - logits.max())
         probabilities /= probabilities.sum()
         best = int(probabilities.argmax())
-        order = np.argsort(-contributions[best])[:top_drivers]
-        drivers = tuple(
-            _readable(self.vocabulary[int(positions[i])])
+        order = np.argsort(-contributions[best])
+        drivers = [
+            readable
             for i in order
             if contributions[best, i] > 0
-        )
+            and (readable := _readable(self.vocabulary[int(positions[i])])) is not None
+        ][:top_drivers]
         return CategoryPrediction(
             category=self.classes[best],
             confidence=round(float(probabilities[best]), 4),
@@ -123,9 +130,14 @@ class CategoryModel:
             )
 
 
-def _readable(feature: str) -> str:
+def _readable(feature: str) -> str | None:
+    """A feature as a person can read it; None for character runs that mean nothing alone."""
     kind, _, value = feature.partition(":")
-    return {"lex": f"[{value}]", "pl": f"[{value}]"}.get(kind, value)
+    if kind in {"lex", "pl"}:
+        return f"[{value}]"
+    if kind == "c" and (len(value) < 2 or not value.isalnum()):
+        return None
+    return value
 
 
 @cache

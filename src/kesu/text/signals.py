@@ -76,13 +76,16 @@ _NEGATED = re.compile(
     r"不希望|不要逼我|别逼我)[^,.!?;，。！？；]{0,12}$"
 )
 _SAFETY = re.compile(
-    r"受伤|伤到|烫伤|烧伤|划伤|割伤|砸伤|摔伤|夹伤|触电|漏电|电到|起火|着火|失火|冒烟|爆炸|炸了|"
-    r"自燃|燃气泄漏|煤气泄漏|漏气|中毒|食物中毒|拉肚子|腹泻|呕吐|上吐下泻|肚子疼|住院|急诊|"
-    r"送医|医院|过敏|红疹|异物|头发|虫子|苍蝇|蟑螂|玻璃渣|铁丝|钉子|发霉|变质|馊了|"
+    r"受伤|伤到|烫伤|烧伤|划伤|割伤|割到|砸伤|砸到|摔伤|夹伤|缝了\S{0,2}针|触电|漏电|电到|起火|着火|失火|"
+    r"冒烟|冒火花|火花|烧焦|爆炸|炸了|自燃|燃气泄漏|煤气泄漏|漏气|中毒|拉肚子|腹泻|呕吐|上吐下泻|"
+    r"肚子疼|住院|急诊|送医|去医院|进医院|过敏|红疹|异物|玻璃渣|玻璃碎片|碎片|钢丝|铁丝|"
+    r"(?:吃出|喝出|咬到|吃到|(?:菜|饭|汤|面|粥|外卖|奶茶|饮料|牛奶|食物|饭菜|包子|饺子|餐)\s?里(?:面)?"
+    r"(?:有|发现|竟然有|居然有)).{0,6}(?:头发|虫|苍蝇|蟑螂|玻璃|塑料|石子|钉子)|虫子|有虫|"
+    r"发霉|变质|馊了|很烫|烫手|洒了一身|吃错|吞下|吞了|咽下|撞死|差点出事|出人命|安全隐患|安全问题|危险|"
     r"孩子.{0,6}(?:伤|烫|疼|哭|吃了|误食)|宝宝.{0,6}(?:伤|烫|疼|吃了|误食)|老人.{0,6}(?:摔|伤)|"
-    r"安全隐患|危险|差点出事|出人命"
+    r"dangerous|burn|plastic|glass|injur"
 )
-_SAFETY_FALSE = re.compile(r"医院(?:旁边|附近|对面)|危险品|不危险|没有危险")
+_SAFETY_FALSE = re.compile(r"危险品|不危险|没有危险|没什么危险")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,11 @@ def threats(text: str) -> list[Evidence]:
         )
         if words:
             found.append(Evidence(kind=kind.value, words=words))
+    # "向市场监管局举报" is one escalation, to the regulator, not also a platform report.
+    if any(e.kind == ThreatKind.REGULATOR for e in found):
+        found = [
+            e for e in found if not (e.kind == ThreatKind.PLATFORM and set(e.words) <= {"举报"})
+        ]
     return found
 
 
