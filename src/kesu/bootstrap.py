@@ -17,7 +17,8 @@ from kesu.intake.service import IntakePolicy
 from kesu.notifications.models import Channel
 from kesu.notifications.notifiers import ChannelRouter, LogFileNotifier, Notifier, SmtpNotifier
 from kesu.settings import Settings
-from kesu.text import classify
+from kesu.text import analysis
+from kesu.text.classify import ANGER_MODEL
 from kesu.triage.service import TriageEngine
 
 
@@ -92,8 +93,12 @@ def build_triage_engine(settings: Settings) -> TriageEngine:
     path = settings.triage.model_path
     if path is None and settings.trained_model_path().exists():
         path = settings.trained_model_path()
+    anger_path = path.with_name(ANGER_MODEL) if path is not None else None
     return TriageEngine(
-        model=classify.load_model(path),
+        models=analysis.load_models(
+            category_path=path,
+            anger_path=anger_path if anger_path is not None and anger_path.exists() else None,
+        ),
         review_threshold=settings.triage.review_threshold,
         policy_days=settings.triage.policy_days,
     )

@@ -26,6 +26,7 @@ from kesu.db import migrate
 from kesu.jobs import registry as job_registry
 from kesu.jobs.worker import Worker, WorkerConfig
 from kesu.settings import Settings
+from kesu.text.classify import ANGER_MODEL
 from kesu.triage import queries as triage_queries
 from kesu.triage import training
 from kesu.triage.schemas import AnalyseRequest
@@ -281,12 +282,17 @@ def triage_train(data_files: tuple[Path, ...], from_db: bool, output: Path | Non
         raise click.ClickException(
             "need labelled examples of at least two categories (--data or --from-db)"
         )
-    sources = [str(path) for path in data_files] + (["database"] if from_db else [])
-    model = training.fit(examples, source=", ".join(sources))
+    sources = ", ".join([str(path) for path in data_files] + (["database"] if from_db else []))
+    model = training.fit(examples, source=sources)
     model.save(target)
     click.echo(
-        f"trained on {len(examples)} complaints, {model.meta['features']} features → {target}"
+        f"category model: {len(examples)} complaints, {model.meta['features']} features → {target}"
     )
+    if sum(example.anger is not None for example in examples) >= training.MIN_ANGER_EXAMPLES:
+        anger_target = target.with_name(ANGER_MODEL)
+        anger_model = training.fit_anger(examples, source=sources)
+        anger_model.save(anger_target)
+        click.echo(f"anger model: {anger_model.meta['examples']} complaints → {anger_target}")
 
 
 @triage_group.command("explain")

@@ -150,7 +150,7 @@ def _register(
             actor=actor,
             clock=clock,
             max_description_chars=policy.max_description_chars,
-            category=assessment.result.category.category,
+            category=assessment.result.category.label,
             priority=assessment.result.priority,
         )
         triage.record_assessment(session, complaint, assessment, engine=engine, clock=clock)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
-from kesu.text import anger, features, segment, signals, validity
-from kesu.text.classify import CategoryModel, CategoryPrediction
-from kesu.text.normalize import normalise
+from kesu.text import anger, features, signals, validity
+from kesu.text.classify import ANGER_MODEL, LinearModel, Prediction, load_model
 
 
 class Priority(StrEnum):
@@ -37,7 +37,7 @@ class Reason:
 
 @dataclass(frozen=True)
 class TextAnalysis:
-    category: CategoryPrediction
+    category: Prediction
     needs_review: bool
     """The category's confidence is below the threshold: a person should confirm it."""
     anger: anger.AngerReading
@@ -79,10 +79,29 @@ def prioritise(
     return priority, tuple(reasons)
 
 
+@dataclass(frozen=True)
+class TextModels:
+    """The two linear models analysis reads with: category, and anger level."""
+
+    category: LinearModel
+    anger: LinearModel
+
+    @property
+    def version(self) -> str:
+        return f"{self.category.version}/{self.anger.version}"
+
+
+def load_models(category_path: Path | None = None, anger_path: Path | None = None) -> TextModels:
+    return TextModels(
+        category=load_model(category_path),
+        anger=load_model(anger_path, packaged=ANGER_MODEL),
+    )
+
+
 def analyse(
     raw: str,
     *,
-    model: CategoryModel,
+    models: TextModels,
     product_line: str | None = None,
     is_vip: bool = False,
     occurred_at: datetime | None = None,
@@ -91,31 +110,33 @@ def analyse(
     policy_days: int = 365,
 ) -> TextAnalysis:
     """Category, anger, threats, safety, priority and validity hints of one complaint text."""
-    normalised = normalise(raw)
-    text = normalised.text
-    prediction = model.predict(features.category_features(text, segment.words(text), product_line))
-    reading = anger.read_anger(text, raw=raw, angry_emoji=normalised.angry_emoji)
-    threats = tuple(signals.threats(text))
-    safety = signals.safety(text)
+    reading = features.read(raw, product_line)
+    prediction = models.category.predict(reading.category_features)
+    # The level comes from the model trained on labelled complaints; the lexicon supplies the
+    # score and the evidence a person reads.
+    level = int(models.anger.predict(reading.anger_features, top_drivers=0).label)
+    anger_reading = anger.AngerReading(
+        score=reading.anger.score, level=level, evidence=reading.anger.evidence
+    )
     priority, reasons = prioritise(
-        anger_level=reading.level, threats=threats, safety=safety, is_vip=is_vip
+        anger_level=level, threats=reading.threats, safety=reading.safety, is_vip=is_vip
     )
     return TextAnalysis(
         category=prediction,
         needs_review=prediction.confidence < review_threshold,
-        anger=reading,
-        threats=threats,
-        safety=safety,
+        anger=anger_reading,
+        threats=reading.threats,
+        safety=reading.safety,
         priority=priority,
         reasons=reasons,
         validity=validity.read_validity(
-            text,
-            category=prediction.category,
+            reading.normalised.text,
+            category=prediction.label,
             category_confidence=prediction.confidence,
             occurred_at=occurred_at,
             received_at=received_at,
             policy_days=policy_days,
         ),
-        converted_traditional=normalised.converted_traditional,
-        truncated=normalised.truncated,
+        converted_traditional=reading.normalised.converted_traditional,
+        truncated=reading.normalised.truncated,
     )

@@ -137,7 +137,8 @@ _EXCLAMATION_RUN = re.compile(r"[!]{2,}|[?]{2,}|[!?]{3,}")
 _REPEATED_PHRASE = re.compile(r"(.{2,6})\1{1,}")
 _LATIN_SHOUT = re.compile(r"\b[A-Z]{4,}\b")
 
-# Fitted on the labelled development complaints (bench/triage_eval.py): score → level.
+# The lexicon's own score → level mapping, fitted on the labelled development complaints; triage
+# takes its level from the anger model (kesu.text.analysis), which reads this score as a feature.
 LEVEL_THRESHOLDS = (0.2, 2.4, 7.0)
 
 

@@ -1,4 +1,5 @@
-"""The category classifier: a linear model over TF-IDF-weighted features, stored as NumPy arrays.
+"""Linear text models over TF-IDF-weighted features, stored as NumPy arrays: the category
+classifier and the anger-level model are both one.
 
 Training lives in ``kesu.triage.training`` (scikit-learn); prediction here needs only NumPy, so
 triage of one complaint costs a dictionary lookup per feature and one small matrix product.
@@ -41,20 +42,21 @@ CATEGORY_LABELS = {
     "privacy": ("隐私", "Privacy"),
     "other": ("其他", "Other"),
 }
-PACKAGED_MODEL = "category_model.npz"
+CATEGORY_MODEL = "category_model.npz"
+ANGER_MODEL = "anger_model.npz"
 
 
 @dataclass(frozen=True)
-class CategoryPrediction:
-    category: str
+class Prediction:
+    label: str
     confidence: float
-    """Probability of the chosen category (0–1)."""
+    """Probability of the chosen label (0–1)."""
     drivers: tuple[str, ...]
-    """The words and character sequences that pushed most towards the category."""
+    """The words and character sequences that pushed most towards the label."""
     scores: dict[str, float]
 
 
-class CategoryModel:
+class LinearModel:
     def __init__(
         self,
         *,
@@ -74,6 +76,11 @@ class CategoryModel:
         self.meta = meta
 
     @property
+    def fallback(self) -> str:
+        """The label for a text with no known feature: ``other`` for categories, else the first."""
+        return "other" if "other" in self.classes else self.classes[0]
+
+    @property
     def version(self) -> str:
         return str(self.meta.get("version", "unknown"))
 
@@ -87,12 +94,12 @@ class CategoryModel:
         weights: npt.NDArray[np.float32] = tf * self.idf[positions]
         return weights / (float(np.linalg.norm(weights)) or 1.0)
 
-    def predict(self, features: list[str], *, top_drivers: int = 5) -> CategoryPrediction:
+    def predict(self, features: list[str], *, top_drivers: int = 5) -> Prediction:
         counts = Counter(
             position for feature in features if (position := self.index.get(feature)) is not None
         )
         if not counts:
-            return CategoryPrediction("other", 0.0, (), dict.fromkeys(self.classes, 0.0))
+            return Prediction(self.fallback, 0.0, (), dict.fromkeys(self.classes, 0.0))
         positions = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         contributions = self.coef[:, positions] * self._weights(positions, counts.values())
         logits = contributions.sum(axis=1) + self.intercept
@@ -106,8 +113,8 @@ class CategoryModel:
             if contributions[best, i] > 0
             and (readable := _readable(self.vocabulary[int(positions[i])])) is not None
         ][:top_drivers]
-        return CategoryPrediction(
-            category=self.classes[best],
+        return Prediction(
+            label=self.classes[best],
             confidence=round(float(probabilities[best]), 4),
             drivers=tuple(dict.fromkeys(drivers)),
             scores={
@@ -141,20 +148,18 @@ def _readable(feature: str) -> str | None:
 
 
 @cache
-def load_model(path: Path | None = None) -> CategoryModel:
-    """The model at ``path``, or the one shipped with kesu (loaded once per process and path;
-    a retrained model is written to a new file or picked up by a restart)."""
+def load_model(path: Path | None = None, *, packaged: str = CATEGORY_MODEL) -> LinearModel:
+    """The model at ``path``, or the one shipped with kesu under the name ``packaged`` (loaded
+    once per process and path; a retrained model is picked up by a restart)."""
     if path is None:
-        with resources.as_file(
-            resources.files("kesu.text") / "resources" / PACKAGED_MODEL
-        ) as packaged:
-            return _load(packaged)
+        with resources.as_file(resources.files("kesu.text") / "resources" / packaged) as shipped:
+            return _load(shipped)
     return _load(path)
 
 
-def _load(path: Path) -> CategoryModel:
+def _load(path: Path) -> LinearModel:
     with np.load(path, allow_pickle=False) as data:
-        return CategoryModel(
+        return LinearModel(
             classes=[str(name) for name in data["classes"]],
             vocabulary=[str(feature) for feature in data["vocabulary"]],
             idf=data["idf"],

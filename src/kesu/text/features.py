@@ -1,13 +1,56 @@
-"""The features the category model reads: one function, used for training and for prediction."""
+"""One reading of a complaint text, and the features both linear models read from it.
+
+The same function serves training and prediction, so the two can never drift apart, and each
+signal (threats, safety, anger lexicon) is computed once per complaint.
+"""
 
 from __future__ import annotations
 
-from kesu.text import signals
+from dataclasses import dataclass
+
+from kesu.text import anger, segment, signals
+from kesu.text.normalize import NormalisedText, normalise
 
 CHAR_NGRAMS = (1, 2, 3)
+_ANGER_SCORE_CAP = 10  # lexicon scores above this all read as "very high"
+_EXCLAMATION_CAP = 5
 
 
-def category_features(text: str, words: list[str], product_line: str | None) -> list[str]:
+@dataclass(frozen=True)
+class TextReading:
+    normalised: NormalisedText
+    words: list[str]
+    threats: tuple[signals.Evidence, ...]
+    safety: signals.Evidence | None
+    anger: anger.AngerReading
+    category_features: list[str]
+    anger_features: list[str]
+
+
+def read(raw: str, product_line: str | None) -> TextReading:
+    normalised = normalise(raw)
+    text = normalised.text
+    words = segment.words(text)
+    threats = tuple(signals.threats(text))
+    safety = signals.safety(text)
+    reading = anger.read_anger(text, raw=raw, angry_emoji=normalised.angry_emoji)
+    base = _category_features(text, words, product_line, threats, safety)
+    anger_features = [
+        *base,
+        *[f"anger:score:{min(int(reading.score), _ANGER_SCORE_CAP)}"] * 3,
+        *(f"anger:word:{word}" for word in reading.evidence),
+        f"anger:exclamations:{min(text.count('!'), _EXCLAMATION_CAP)}",
+    ]
+    return TextReading(normalised, words, threats, safety, reading, base, anger_features)
+
+
+def _category_features(
+    text: str,
+    words: list[str],
+    product_line: str | None,
+    threats: tuple[signals.Evidence, ...],
+    safety: signals.Evidence | None,
+) -> list[str]:
     """Char 1–3-grams, jieba words, the product line and lexicon hits of normalised ``text``.
 
     Char n-grams carry what segmentation misses (new product names, typos); words carry meaning
@@ -23,7 +66,7 @@ def category_features(text: str, words: list[str], product_line: str | None) -> 
     found.extend(f"w:{word}" for word in words)
     if product_line:
         found.append(f"pl:{product_line}")
-    if signals.safety(text) is not None:
+    if safety is not None:
         found.append("lex:safety")
-    found.extend(f"lex:threat:{evidence.kind}" for evidence in signals.threats(text))
+    found.extend(f"lex:threat:{evidence.kind}" for evidence in threats)
     return found

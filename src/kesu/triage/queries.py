@@ -67,7 +67,7 @@ def dry_run(
     """Assess a text as intake would, without a complaint or a customer (no duplicate check)."""
     result = analysis.analyse(
         body.text,
-        model=engine.model,
+        models=engine.models,
         product_line=body.product_line,
         is_vip=body.is_vip,
         received_at=now,
@@ -77,8 +77,8 @@ def dry_run(
     assessment = Assessment(result=result, validity=result.validity, duplicates=[])
     decision = TriageDecision(
         assessed_at=now,
-        model_version=engine.model.version,
-        category=result.category.category,
+        model_version=engine.models.version,
+        category=result.category.label,
         confidence=result.category.confidence,
         needs_review=result.needs_review,
         anger_level=result.anger.level,

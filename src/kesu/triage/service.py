@@ -22,7 +22,7 @@ from kesu.customers.models import Customer
 from kesu.customers.service import VIP_TAG
 from kesu.db.engine import transaction
 from kesu.text import analysis, similarity
-from kesu.text.classify import CATEGORIES, CategoryModel
+from kesu.text.classify import CATEGORIES
 from kesu.text.normalize import normalise
 from kesu.text.validity import Hint, ValidityReading, suggest
 from kesu.triage.assessment import Assessment, explanation
@@ -36,7 +36,7 @@ _OPEN_STATUSES = [status.value for status in Status if CATEGORY[status] is not S
 
 @dataclass(frozen=True)
 class TriageEngine:
-    model: CategoryModel
+    models: analysis.TextModels
     review_threshold: float
     """Category confidence below this flags the complaint for a person."""
     policy_days: int
@@ -73,7 +73,7 @@ def assess(
     customer = session.get(Customer, customer_id)
     result = analysis.analyse(
         description,
-        model=engine.model,
+        models=engine.models,
         product_line=product_line,
         is_vip=customer is not None and VIP_TAG in customer.tags,
         occurred_at=occurred_at,
@@ -106,8 +106,8 @@ def record_assessment(
         decision = TriageDecision(
             complaint_id=complaint.id,
             assessed_at=now,
-            model_version=engine.model.version,
-            category=result.category.category,
+            model_version=engine.models.version,
+            category=result.category.label,
             confidence=result.category.confidence,
             needs_review=result.needs_review,
             anger_level=result.anger.level,
@@ -153,7 +153,7 @@ def reassess_complaint(
             engine=engine,
             exclude_id=complaint.id,
         )
-        complaint.category = assessment.result.category.category
+        complaint.category = assessment.result.category.label
         complaint.priority = assessment.result.priority
         complaint.updated_at = clock.now()
         return record_assessment(session, complaint, assessment, engine=engine, clock=clock)
