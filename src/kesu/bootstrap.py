@@ -17,7 +17,7 @@ from kesu.intake.service import IntakePolicy
 from kesu.notifications.models import Channel
 from kesu.notifications.notifiers import ChannelRouter, LogFileNotifier, Notifier, SmtpNotifier
 from kesu.settings import Settings
-from kesu.text import analysis
+from kesu.text import analysis, segment
 from kesu.text.classify import ANGER_MODEL
 from kesu.triage.service import TriageEngine
 
@@ -94,6 +94,7 @@ def build_triage_engine(settings: Settings) -> TriageEngine:
     if path is None and settings.trained_model_path().exists():
         path = settings.trained_model_path()
     anger_path = path.with_name(ANGER_MODEL) if path is not None else None
+    segment.warm_up()  # the dictionary loads now, not on the first complaint
     return TriageEngine(
         models=analysis.load_models(
             category_path=path,

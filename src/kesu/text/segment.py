@@ -1,14 +1,17 @@
-"""Chinese word segmentation with jieba plus kesu's domain dictionary."""
+"""Chinese word segmentation with jieba (its C-accelerated build, jieba_fast: the same dictionary
+and algorithm, about twice as fast) plus kesu's domain dictionary."""
 
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from importlib import resources
 
-import jieba
+import jieba_fast as jieba
 
 _DICTIONARY = "domain_words.txt"
+_WORDLIKE = re.compile(r"\w")
 
 
 @cache
@@ -25,9 +28,7 @@ def _tokenizer() -> jieba.Tokenizer:
 def words(text: str) -> list[str]:
     """Words of normalised text, without spaces and punctuation; Latin kept lower-case."""
     return [
-        token.lower()
-        for token in _tokenizer().lcut(text, HMM=False)
-        if token.strip() and any(char.isalnum() for char in token)
+        token.lower() for token in _tokenizer().lcut(text, HMM=False) if _WORDLIKE.search(token)
     ]
 
 
