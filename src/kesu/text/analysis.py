@@ -114,7 +114,9 @@ def analyse(
     prediction = models.category.predict(reading.category_features)
     # The level comes from the model trained on labelled complaints; the lexicon supplies the
     # score and the evidence a person reads.
-    level = int(models.anger.predict(reading.anger_features, top_drivers=0).label)
+    level = int(
+        models.anger.predict(reading.anger_features, top_drivers=0, with_scores=False).label
+    )
     anger_reading = anger.AngerReading(
         score=reading.anger.score, level=level, evidence=reading.anger.evidence
     )

@@ -90,38 +90,48 @@ class LinearModel:
         weights = ((1.0 + np.log(counts)) * self.idf[positions]).astype(np.float32)
         return weights / (float(np.linalg.norm(weights)) or 1.0)
 
-    def predict(self, features: list[str], *, top_drivers: int = 5) -> Prediction:
+    def predict(
+        self, features: list[str], *, top_drivers: int = 5, with_scores: bool = True
+    ) -> Prediction:
+        """The most likely label; ``top_drivers`` readable features behind it and the probability
+        of every label only when asked for (triage of one complaint runs this twice)."""
         counted = Counter(features)
         # Lookups through map() stay in C: this is the hot loop of triage.
         found = np.fromiter(
             map(self.index.get, counted, repeat(-1)), dtype=np.int64, count=len(counted)
         )
         known = found >= 0
-        if not known.any():
-            return Prediction(self.fallback, 0.0, (), dict.fromkeys(self.classes, 0.0))
         positions = found[known]
+        if positions.size == 0:
+            return Prediction(self.fallback, 0.0, (), dict.fromkeys(self.classes, 0.0))
         counts = np.fromiter(counted.values(), dtype=np.float32, count=len(counted))[known]
-        contributions = self.coef[:, positions] * self._weights(positions, counts)
-        logits = contributions.sum(axis=1) + self.intercept
-        probabilities = np.exp(logits - logits.max())
+        weights = self._weights(positions, counts)
+        block = self.coef[:, positions]
+        contributions = block * weights if top_drivers else None
+        logits = (
+            contributions.sum(axis=1) if contributions is not None else block @ weights
+        ) + self.intercept
+        best = int(logits.argmax())
+        probabilities = np.exp(logits - logits[best])
         probabilities /= probabilities.sum()
-        best = int(probabilities.argmax())
         drivers: list[str] = []
-        if top_drivers:
+        if contributions is not None:
             for i in np.argsort(-contributions[best]):
                 if contributions[best, i] <= 0 or len(drivers) == top_drivers:
                     break
                 readable = _readable(self.vocabulary[int(positions[i])])
                 if readable is not None and readable not in drivers:
                     drivers.append(readable)
+        scores = (
+            {name: round(float(p), 4) for name, p in zip(self.classes, probabilities, strict=True)}
+            if with_scores
+            else {}
+        )
         return Prediction(
             label=self.classes[best],
             confidence=round(float(probabilities[best]), 4),
             drivers=tuple(drivers),
-            scores={
-                name: round(float(p), 4)
-                for name, p in zip(self.classes, probabilities, strict=True)
-            },
+            scores=scores,
         )
 
     def save(self, path: Path) -> None:
