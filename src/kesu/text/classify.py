@@ -153,7 +153,7 @@ def _readable(feature: str) -> str | None:
     kind, _, value = feature.partition(":")
     if kind in {"lex", "pl"}:
         return f"[{value}]"
-    if kind == "c" and (len(value) < 2 or not value.isalnum()):
+    if len(value) < 2 or value.isdigit() or (kind == "c" and not value.isalnum()):
         return None
     return value
 
