@@ -63,7 +63,8 @@ def test_intake_records_customer_complaint_timeline_audit_and_acknowledgement(
         ("email", "wangfang@example.com"),
     ]
     assert complaint.tracking_number in notifications[0].body
-    assert _count(session, Job) == 2
+    kinds = sorted(session.scalars(select(Job.kind)))
+    assert kinds == ["notifications.deliver"] * 2 + ["sla.due"] * 2 + ["sla.warn"] * 2
     assert _count(session, AuditEntry) == 4  # customer created, registered, assessed, acknowledged
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +15,9 @@ from kesu.db.engine import transaction
 from kesu.db.models import Job, JobStatus
 from kesu.jobs import registry
 from kesu.jobs.worker import Worker, WorkerConfig, backoff
+from kesu.notifications import service as notifications
 from kesu.notifications.models import Notification, NotificationStatus
+from kesu.notifications.service import DELIVER_JOB
 from tests.factories import file_complaint, see_committed
 from tests.fakes import MemoryNotifier
 
@@ -55,7 +57,7 @@ def test_a_failed_delivery_is_retried_with_backoff(
     first = worker.run_once()
     assert (first.claimed, first.done, first.failed) == (1, 0, 1)
     see_committed(session)
-    job = session.scalars(select(Job)).one()
+    job = session.scalars(select(Job).where(Job.kind == DELIVER_JOB)).one()
     assert (job.status, job.attempts) == (JobStatus.PENDING, 1)
     assert job.run_at == clock.now() + backoff(1)
     assert job.last_error is not None
@@ -66,24 +68,38 @@ def test_a_failed_delivery_is_retried_with_backoff(
     clock.advance(backoff(1))
     assert worker.run_once().done == 1
     see_committed(session)
-    job = session.scalars(select(Job)).one()
+    job = session.scalars(select(Job).where(Job.kind == DELIVER_JOB)).one()
     assert (job.status, job.attempts) == (JobStatus.DONE, 2)
     assert len(notifier.sent) == 1
     notification = session.scalars(select(Notification)).one()
     assert (notification.status, notification.sent_at) == (NotificationStatus.SENT, clock.now())
 
 
+def _queue_sms(session: Session, now: datetime) -> None:
+    notifications.queue_notification(
+        session,
+        subject_type="complaint",
+        subject_id=1,
+        kind="test",
+        channel="sms",
+        recipient="13800138001",
+        subject="s",
+        body="b",
+        now=now,
+    )
+
+
 def test_a_job_that_keeps_failing_is_parked_dead(
     kesu: Kesu, session: Session, notifier: MemoryNotifier, clock: FixedClock
 ) -> None:
-    file_complaint(kesu, session, email=None)
+    _queue_sms(session, clock.now())
     notifier.fail_next(CONFIG.max_attempts)
     worker = _worker(kesu, notifier)
     for _ in range(CONFIG.max_attempts):
         clock.advance(timedelta(hours=7))
         worker.run_once()
     see_committed(session)
-    job = session.scalars(select(Job)).one()
+    job = session.scalars(select(Job).where(Job.kind == DELIVER_JOB)).one()
     assert (job.status, job.attempts) == (JobStatus.DEAD, CONFIG.max_attempts)
     clock.advance(timedelta(days=1))
     assert worker.run_once().claimed == 0

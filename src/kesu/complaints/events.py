@@ -22,6 +22,10 @@ class EventKind(StrEnum):
     DUPLICATE_SUBMISSION = "duplicate_submission"
     TRIAGE_ASSESSED = "triage_assessed"
     TRIAGE_CORRECTED = "triage_corrected"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
+    ESCALATED = "escalated"
+    VOUCHER_OFFERED = "voucher_offered"
 
 
 EVENT_LABELS = {
@@ -33,6 +37,10 @@ EVENT_LABELS = {
     EventKind.DUPLICATE_SUBMISSION: ("重复提交已合并", "Repeated submission merged"),
     EventKind.TRIAGE_ASSESSED: ("系统初步评估", "Assessed automatically"),
     EventKind.TRIAGE_CORRECTED: ("人工更正评估", "Assessment corrected"),
+    EventKind.SLA_WARNING: ("时限即将到期提醒", "Deadline reminder"),
+    EventKind.SLA_BREACHED: ("超出时限，已催办", "Deadline missed, urged"),
+    EventKind.ESCALATED: ("已升级处理", "Escalated"),
+    EventKind.VOUCHER_OFFERED: ("超时补偿", "Compensation for the delay"),
 }
 
 

@@ -110,6 +110,8 @@ class Complaint(Base):
     """SPEC §2 category code, from triage or an agent's correction."""
     priority: Mapped[str | None] = mapped_column(String(4))
     """P1–P4, from triage or an agent's correction."""
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    """0 front line, 1 department, 2 management, 3 headquarters/regulator (SPEC §8)."""
     department_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("department.id"))
     assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
     registered_by: Mapped[str] = mapped_column(String(40))

@@ -19,7 +19,7 @@ from kesu.audit import service as audit
 from kesu.complaints import lifecycle, queries
 from kesu.complaints.errors import ComplaintNotFound, EvidenceRefused, ReasonRequired
 from kesu.complaints.events import EventKind, record_event
-from kesu.complaints.lifecycle import Action, Status
+from kesu.complaints.lifecycle import Action, Status, StatusCategory
 from kesu.complaints.models import Complaint, Evidence
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
@@ -27,6 +27,7 @@ from kesu.core.clock import Clock
 from kesu.core.errors import Bilingual, ConcurrentUpdate, InvalidInput, NotFound, PermissionDenied
 from kesu.core.text_limits import clean_text
 from kesu.db.engine import transaction
+from kesu.sla import service as sla
 
 # No 0/O, 1/I/L: tracking numbers are read out over the phone.
 _TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -89,6 +90,7 @@ def register_complaint(
             demands=[demand.value for demand in draft.demands],
             category=category,
             priority=priority,
+            escalation_level=0,
             occurred_at=draft.occurred_at,
             received_at=now,
             updated_at=now,
@@ -155,6 +157,30 @@ def _flush_or_conflict(session: Session) -> None:
         raise ConcurrentUpdate() from error
 
 
+def _move_clocks(
+    session: Session,
+    complaint_id: int,
+    actor: Actor,
+    current: Status,
+    target: Status,
+    now: datetime,
+) -> None:
+    """Keep the SLA clocks in step with the lifecycle (keyed on status categories, not names)."""
+    stopping: tuple[sla.ClockKind, ...] = ()
+    if actor.kind is ActorKind.USER:
+        stopping += (
+            sla.ClockKind.FIRST_RESPONSE,
+        )  # a person has acted on it: first response given
+    if target is Status.RESOLVED or lifecycle.CATEGORY[target] is StatusCategory.DONE:
+        stopping += (sla.ClockKind.FIRST_RESPONSE, sla.ClockKind.RESOLUTION)
+    if stopping:
+        sla.stop_clocks(session, complaint_id=complaint_id, kinds=stopping, now=now)
+    if lifecycle.CATEGORY[target] is StatusCategory.WAITING:
+        sla.pause_clocks(session, complaint_id=complaint_id, now=now)
+    elif lifecycle.CATEGORY[current] is StatusCategory.WAITING:
+        sla.resume_clocks(session, complaint_id=complaint_id, now=now)
+
+
 def transition_complaint(
     session: Session,
     *,
@@ -188,6 +214,7 @@ def transition_complaint(
         complaint.status = target
         complaint.updated_at = now
         _flush_or_conflict(session)
+        _move_clocks(session, complaint.id, actor, current, target, now)
         record_event(
             session,
             complaint,
@@ -238,6 +265,7 @@ def assign_complaint(
         complaint.assignee_id = assignee_id
         complaint.updated_at = now
         _flush_or_conflict(session)
+        _move_clocks(session, complaint.id, actor, current, target, now)
         record_event(
             session,
             complaint,

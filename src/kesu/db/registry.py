@@ -16,6 +16,7 @@ from kesu.db import models as db_models
 from kesu.db.base import Base
 from kesu.intake import models as intake_models
 from kesu.notifications import models as notifications_models
+from kesu.sla import models as sla_models
 from kesu.triage import models as triage_models
 
 MODEL_MODULES = (
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     audit_models,
     customers_models,
     notifications_models,
+    sla_models,
     complaints_models,
     triage_models,
     intake_models,

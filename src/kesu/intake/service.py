@@ -29,6 +29,7 @@ from kesu.intake.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 from kesu.intake.models import IntakeRequest
 from kesu.notifications import service as notifications
 from kesu.notifications.models import Channel
+from kesu.sla import service as sla
 from kesu.triage import service as triage
 from kesu.triage.service import TriageEngine
 
@@ -154,6 +155,17 @@ def _register(
             priority=assessment.result.priority,
         )
         triage.record_assessment(session, complaint, assessment, engine=engine, clock=clock)
+        sla.start_clocks(
+            session,
+            complaint_id=complaint.id,
+            terms=sla.select_terms(
+                session,
+                category=complaint.category,
+                priority=complaint.priority,
+                tags=list(customer.tags),
+            ),
+            now=now,
+        )
         if uploads:
             complaints.attach_evidence(
                 session,

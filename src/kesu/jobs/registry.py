@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from kesu.core.clock import Clock
 from kesu.db.outbox import JobHandler
+from kesu.escalation import jobs as escalation_jobs
 from kesu.notifications import jobs as notification_jobs
 from kesu.notifications.notifiers import Notifier
 from kesu.notifications.service import DELIVER_JOB
+from kesu.sla import service as sla
 
 
 def build_handlers(*, notifier: Notifier, clock: Clock) -> dict[str, JobHandler]:
+    warn, due = escalation_jobs.make_handlers(clock)
     return {
         DELIVER_JOB: notification_jobs.make_deliver_handler(notifier, clock),
+        sla.WARN_JOB: warn,
+        sla.DUE_JOB: due,
     }

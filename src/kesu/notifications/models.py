@@ -14,6 +14,8 @@ from kesu.db.base import Base, IdPk
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    INTERNAL = "internal"
+    """To staff (a department or a person): reminders and urging (催办)."""
 
 
 class NotificationStatus(StrEnum):

@@ -1,0 +1,162 @@
+"""What happens when a promise is about to be, or has been, broken: remind, urge (催办), escalate
+one level, and compensate the customer when the policy says so."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from kesu.complaints.events import EventKind, record_event
+from kesu.complaints.models import Complaint
+from kesu.core.actors import SYSTEM
+from kesu.db.engine import transaction
+from kesu.notifications import service as notifications
+from kesu.notifications.models import Channel
+from kesu.sla import service as sla
+from kesu.sla.models import SlaClock
+
+TOP_LEVEL = 3
+LEVEL_LABELS = {
+    0: ("一线处理", "Front line"),
+    1: ("部门负责人", "Department"),
+    2: ("管理层", "Management"),
+    3: ("总部/监管", "Headquarters / regulator"),
+}
+
+
+def _staff_recipient(complaint: Complaint) -> str:
+    if complaint.assignee_id is not None:
+        return f"user:{complaint.assignee_id}"
+    if complaint.department_id is not None:
+        return f"department:{complaint.department_id}"
+    return "intake-desk"
+
+
+def _kind_label(clock: SlaClock) -> str:
+    return sla.CLOCK_LABELS[sla.ClockKind(clock.kind)][0]
+
+
+def remind(session: Session, *, clock_id: int, due_at: str, now: datetime) -> bool:
+    """The reminder before a deadline; False when the timer is stale or was already handled."""
+    with transaction(session):
+        clock = sla.claim_timer(session, clock_id=clock_id, due_at=due_at, now=now, warning=True)
+        if clock is None:
+            return False
+        complaint = session.get(Complaint, clock.complaint_id)
+        if complaint is None:
+            return False
+        notifications.queue_notification(
+            session,
+            subject_type="complaint",
+            subject_id=complaint.id,
+            kind="sla.reminder",
+            channel=Channel.INTERNAL,
+            recipient=_staff_recipient(complaint),
+            subject=f"时限提醒：{complaint.tracking_number}",
+            body=f"投诉 {complaint.tracking_number}（{complaint.target}）的{_kind_label(clock)}时限将于 "
+            f"{clock.due_at.isoformat()} 到期，请及时处理。",
+            now=now,
+        )
+        record_event(
+            session,
+            complaint,
+            kind=EventKind.SLA_WARNING,
+            actor=SYSTEM,
+            at=now,
+            is_public=False,
+            data={"clock": clock.kind, "due_at": clock.due_at.isoformat()},
+        )
+        return True
+
+
+def handle_breach(session: Session, *, clock_id: int, due_at: str, now: datetime) -> bool:
+    """Record a missed deadline once: urge the handler, go up one level, compensate if promised."""
+    with transaction(session):
+        clock = sla.claim_timer(session, clock_id=clock_id, due_at=due_at, now=now, warning=False)
+        if clock is None:
+            return False
+        complaint = session.get(Complaint, clock.complaint_id, with_for_update=True)
+        if complaint is None:
+            return False
+        record_event(
+            session,
+            complaint,
+            kind=EventKind.SLA_BREACHED,
+            actor=SYSTEM,
+            at=now,
+            is_public=False,
+            data={
+                "clock": clock.kind,
+                "due_at": clock.due_at.isoformat(),
+                "policy": clock.policy_name,
+            },
+        )
+        notifications.queue_notification(
+            session,
+            subject_type="complaint",
+            subject_id=complaint.id,
+            kind="sla.urging",
+            channel=Channel.INTERNAL,
+            recipient=_staff_recipient(complaint),
+            subject=f"催办：{complaint.tracking_number} 已超时",
+            body=f"投诉 {complaint.tracking_number}（{complaint.target}）的{_kind_label(clock)}时限已于 "
+            f"{clock.due_at.isoformat()} 到期，请立即处理并回复客户。",
+            now=now,
+        )
+        if complaint.escalation_level < TOP_LEVEL:
+            before = complaint.escalation_level
+            complaint.escalation_level = before + 1
+            complaint.updated_at = now
+            session.flush()
+            record_event(
+                session,
+                complaint,
+                kind=EventKind.ESCALATED,
+                actor=SYSTEM,
+                at=now,
+                is_public=False,
+                note=f"{LEVEL_LABELS[before][0]} → {LEVEL_LABELS[before + 1][0]}",
+                data={
+                    "from_level": before,
+                    "to_level": before + 1,
+                    "reason": "sla_breach",
+                    "clock": clock.kind,
+                },
+            )
+        if clock.compensation_voucher:
+            _offer_voucher(session, complaint, clock.compensation_voucher, now)
+        return True
+
+
+def _offer_voucher(session: Session, complaint: Complaint, voucher: str, now: datetime) -> None:
+    body = (
+        f"{complaint.complainant_name}您好：很抱歉，您的投诉（受理编号 {complaint.tracking_number}）"
+        f"未能在我们承诺的时间内处理完毕。为表歉意，我们为您送上{voucher}，并已督促加快处理。"
+    )
+    for channel, recipient in (
+        (Channel.SMS, complaint.contact_phone),
+        (Channel.EMAIL, complaint.contact_email),
+    ):
+        if recipient:
+            notifications.queue_notification(
+                session,
+                subject_type="complaint",
+                subject_id=complaint.id,
+                kind="sla.voucher",
+                channel=channel,
+                recipient=recipient,
+                subject=f"超时补偿（{complaint.tracking_number}）",
+                body=body,
+                now=now,
+            )
+    record_event(
+        session,
+        complaint,
+        kind=EventKind.VOUCHER_OFFERED,
+        actor=SYSTEM,
+        at=now,
+        is_public=True,
+        note=voucher,
+        data={"voucher": voucher},
+    )

@@ -1,0 +1,218 @@
+"""Commands on SLA clocks: start at intake, pause while waiting for the customer, stop when met.
+
+Each running clock has two timers in the job table: a reminder ``warn_before_minutes`` ahead of
+the deadline and the deadline itself. A timer carries the deadline it was set for; when a pause
+moves the deadline, the old timers find a different deadline on the clock and do nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kesu.db import outbox
+from kesu.sla.calendar import BusinessCalendar, ClockType, deadline, elapsed
+from kesu.sla.models import CalendarDay, SlaClock, SlaPolicy
+
+WARN_JOB = "sla.warn"
+DUE_JOB = "sla.due"
+
+
+class ClockKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+CLOCK_LABELS = {
+    ClockKind.FIRST_RESPONSE: ("首次响应", "First response"),
+    ClockKind.RESOLUTION: ("处理完成", "Resolution"),
+}
+
+
+@dataclass(frozen=True)
+class Terms:
+    name: str
+    first_response: timedelta
+    resolution: timedelta
+    clock_type: ClockType
+    """Of the resolution clock."""
+    warn_before: timedelta
+    compensation_voucher: str | None = None
+    first_response_clock: ClockType = ClockType.CALENDAR
+    """A person waiting for an answer counts every hour (SPEC §1: "within 24 h")."""
+
+
+# SPEC §1: a first response within 24 hours. Resolution by priority, in working time.
+_DAY = timedelta(hours=9)  # one working day of 09:00–18:00
+DEFAULT_TERMS = {
+    "P1": Terms("默认 P1", timedelta(hours=2), 1 * _DAY, ClockType.WORKING, timedelta(hours=1)),
+    "P2": Terms("默认 P2", timedelta(hours=8), 3 * _DAY, ClockType.WORKING, timedelta(hours=2)),
+    "P3": Terms("默认 P3", timedelta(hours=24), 5 * _DAY, ClockType.WORKING, timedelta(hours=4)),
+    "P4": Terms("默认 P4", timedelta(hours=24), 10 * _DAY, ClockType.WORKING, timedelta(hours=4)),
+}
+
+
+def business_calendar(session: Session) -> BusinessCalendar:
+    """The national schedule with this organisation's own days on top."""
+    days = session.execute(select(CalendarDay.day, CalendarDay.is_working)).all()
+    return BusinessCalendar(overrides=dict(days))
+
+
+def select_terms(
+    session: Session, *, category: str | None, priority: str | None, tags: list[str]
+) -> Terms:
+    """The most specific active policy that matches, else the default for the priority."""
+    candidates = [
+        policy
+        for policy in session.scalars(select(SlaPolicy).where(SlaPolicy.is_active.is_(True)))
+        if policy.category in {None, category}
+        and policy.priority in {None, priority}
+        and (policy.customer_tag is None or policy.customer_tag in tags)
+    ]
+    if not candidates:
+        return DEFAULT_TERMS.get(priority or "P4", DEFAULT_TERMS["P4"])
+    best = max(
+        candidates,
+        key=lambda p: (
+            p.customer_tag is not None,
+            p.category is not None,
+            p.priority is not None,
+            -p.id,
+        ),
+    )
+    return Terms(
+        name=best.name,
+        first_response=timedelta(minutes=best.first_response_minutes),
+        resolution=timedelta(minutes=best.resolution_minutes),
+        clock_type=ClockType(best.clock_type),
+        warn_before=timedelta(minutes=best.warn_before_minutes),
+        compensation_voucher=best.compensation_voucher,
+        first_response_clock=ClockType(best.first_response_clock_type),
+    )
+
+
+def _arm(session: Session, clock: SlaClock, now: datetime) -> None:
+    stamp = clock.due_at.isoformat()
+    warn_at = max(clock.due_at - timedelta(minutes=clock.warn_before_minutes), now)
+    payload = {"clock_id": clock.id, "due_at": stamp}
+    outbox.enqueue(
+        session,
+        WARN_JOB,
+        payload,
+        now=now,
+        run_at=warn_at,
+        dedupe_key=f"{WARN_JOB}:{clock.id}:{stamp}",
+    )
+    outbox.enqueue(
+        session,
+        DUE_JOB,
+        payload,
+        now=now,
+        run_at=clock.due_at,
+        dedupe_key=f"{DUE_JOB}:{clock.id}:{stamp}",
+    )
+
+
+def start_clocks(
+    session: Session, *, complaint_id: int, terms: Terms, now: datetime
+) -> list[SlaClock]:
+    """Start the first-response and resolution clocks of a new complaint, with their timers."""
+    calendar = business_calendar(session)
+    clocks = []
+    for kind, duration, clock_type in (
+        (ClockKind.FIRST_RESPONSE, terms.first_response, terms.first_response_clock),
+        (ClockKind.RESOLUTION, terms.resolution, terms.clock_type),
+    ):
+        clock = SlaClock(
+            complaint_id=complaint_id,
+            kind=kind,
+            policy_name=terms.name,
+            clock_type=clock_type,
+            warn_before_minutes=int(terms.warn_before.total_seconds() // 60),
+            compensation_voucher=terms.compensation_voucher,
+            started_at=now,
+            due_at=deadline(now, duration, calendar, clock_type),
+            state=ClockState.RUNNING,
+        )
+        session.add(clock)
+        clocks.append(clock)
+    session.flush()
+    for clock in clocks:
+        _arm(session, clock, now)
+    return clocks
+
+
+def _clocks(session: Session, complaint_id: int, state: ClockState) -> list[SlaClock]:
+    return list(
+        session.scalars(
+            select(SlaClock)
+            .where(SlaClock.complaint_id == complaint_id, SlaClock.state == state)
+            .order_by(SlaClock.id)
+            .with_for_update()
+        )
+    )
+
+
+def pause_clocks(session: Session, *, complaint_id: int, now: datetime) -> None:
+    """Waiting for the customer: keep what is left of each running clock."""
+    calendar = business_calendar(session)
+    for clock in _clocks(session, complaint_id, ClockState.RUNNING):
+        left = elapsed(now, clock.due_at, calendar, ClockType(clock.clock_type))
+        clock.state = ClockState.PAUSED
+        clock.paused_at = now
+        clock.remaining_seconds = int(left.total_seconds())
+
+
+def resume_clocks(session: Session, *, complaint_id: int, now: datetime) -> None:
+    """The customer replied: the clocks go on from what was left, with new timers."""
+    calendar = business_calendar(session)
+    for clock in _clocks(session, complaint_id, ClockState.PAUSED):
+        left = timedelta(seconds=clock.remaining_seconds or 0)
+        clock.due_at = deadline(now, left, calendar, ClockType(clock.clock_type))
+        clock.state = ClockState.RUNNING
+        clock.paused_at = None
+        clock.remaining_seconds = None
+        session.flush()
+        _arm(session, clock, now)
+
+
+def stop_clocks(
+    session: Session, *, complaint_id: int, kinds: tuple[ClockKind, ...], now: datetime
+) -> None:
+    """The promise is kept (or the case ended): record when, and let the timers lapse."""
+    for state in (ClockState.RUNNING, ClockState.PAUSED):
+        for clock in _clocks(session, complaint_id, state):
+            if clock.kind in kinds:
+                clock.state = ClockState.STOPPED
+                clock.met_at = now
+
+
+def claim_timer(
+    session: Session, *, clock_id: int, due_at: str, now: datetime, warning: bool
+) -> SlaClock | None:
+    """Mark a clock warned or breached once; None if the timer is stale or already handled.
+
+    Locks the clock row, so with several workers exactly one records the breach.
+    """
+    clock = session.scalar(select(SlaClock).where(SlaClock.id == clock_id).with_for_update())
+    if clock is None or clock.state != ClockState.RUNNING or clock.due_at.isoformat() != due_at:
+        return None
+    if warning:
+        if clock.warned_at is not None:
+            return None
+        clock.warned_at = now
+        return clock
+    if clock.breached_at is not None or now < clock.due_at:
+        return None
+    clock.breached_at = now
+    return clock
