@@ -30,3 +30,9 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+    def set(self, moment: datetime) -> None:
+        """Jump to ``moment`` (a scenario that starts on a given day)."""
+        if moment.tzinfo is None:
+            raise ValueError("FixedClock needs timezone-aware times")
+        self._now = moment.astimezone(UTC)
