@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kesu.accounts.models import Role
 from kesu.bootstrap import Kesu
 from kesu.complaints import service as complaints
 from kesu.complaints.lifecycle import Action
 from kesu.complaints.models import Complaint, TimelineEvent
+from kesu.core.actors import Actor, ActorKind
 from kesu.core.clock import FixedClock
 from kesu.db.engine import transaction
 from kesu.jobs import registry
 from kesu.jobs.worker import Worker, WorkerConfig
 from kesu.notifications.models import Notification
+from kesu.sla import service as sla
 from kesu.sla.calendar import CHINA
 from kesu.sla.models import SlaClock, SlaPolicy
+from kesu.sla.schemas import CalendarDayWrite
 from kesu.sla.service import ClockKind, ClockState
 from tests.factories import Personas, file_complaint, see_committed
 from tests.fakes import MemoryNotifier
@@ -247,3 +251,35 @@ def test_a_met_deadline_is_not_breached(
     stored = session.get(Complaint, complaint.id)
     assert stored is not None
     assert stored.escalation_level == 0
+
+
+def test_an_organisation_working_day_counts(
+    kesu: Kesu, session: Session, clock: FixedClock
+) -> None:
+    admin = Actor(kind=ActorKind.USER, id=1, role=Role.ADMIN, name="管理员")
+    sla.set_calendar_day(
+        session,
+        CalendarDayWrite(day=date(2026, 3, 14), is_working=True, note="促销日"),
+        actor=admin,
+        now=clock.now(),
+    )
+    with transaction(session):
+        session.add(
+            SlaPolicy(
+                name="两小时",
+                category=None,
+                priority=None,
+                customer_tag=None,
+                first_response_minutes=60,
+                resolution_minutes=120,
+                first_response_clock_type="working",
+                clock_type="working",
+                warn_before_minutes=30,
+                compensation_voucher=None,
+                is_active=True,
+            )
+        )
+    clock.set(datetime(2026, 3, 13, 17, 0, tzinfo=CHINA))  # Friday 17:00
+    complaint = file_complaint(kesu, session, description=CALM)
+    due = _clocks(session, complaint.id)[ClockKind.RESOLUTION].due_at
+    assert due == datetime(2026, 3, 14, 10, 0, tzinfo=CHINA)  # the organisation's Saturday

@@ -16,6 +16,8 @@ class Permission(StrEnum):
     ARCHIVE_COMPLAINTS = "archive_complaints"
     VIEW_AUDIT = "view_audit"
     MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_SETTINGS = "manage_settings"
+    """SLA policies, the business calendar, routing rules."""
 
 
 _STAFF_WORK = frozenset(

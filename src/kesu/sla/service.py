@@ -14,9 +14,14 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kesu.accounts import permissions
+from kesu.audit import service as audit
+from kesu.core.actors import Actor
 from kesu.db import outbox
+from kesu.db.engine import transaction
 from kesu.sla.calendar import BusinessCalendar, ClockType, deadline, elapsed
 from kesu.sla.models import CalendarDay, SlaClock, SlaPolicy
+from kesu.sla.schemas import CalendarDayWrite, PolicyCreate
 
 WARN_JOB = "sla.warn"
 DUE_JOB = "sla.due"
@@ -216,3 +221,48 @@ def claim_timer(
         return None
     clock.breached_at = now
     return clock
+
+
+def create_policy(
+    session: Session, draft: PolicyCreate, *, actor: Actor, now: datetime
+) -> SlaPolicy:
+    """Add an SLA policy (administrators); it applies to complaints registered from now on."""
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
+        policy = SlaPolicy(**draft.model_dump(), is_active=True)
+        session.add(policy)
+        session.flush()
+        audit.record(
+            session,
+            at=now,
+            actor=actor.ref,
+            action="sla.policy_created",
+            subject_type="sla_policy",
+            subject_id=policy.id,
+            data=draft.model_dump(mode="json"),
+        )
+        return policy
+
+
+def set_calendar_day(
+    session: Session, change: CalendarDayWrite, *, actor: Actor, now: datetime
+) -> CalendarDay:
+    """Declare one of the organisation's own working or closed days over the national schedule."""
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
+        day = session.get(CalendarDay, change.day)
+        if day is None:
+            day = CalendarDay(day=change.day, is_working=change.is_working, note=change.note)
+            session.add(day)
+        else:
+            day.is_working, day.note = change.is_working, change.note
+        audit.record(
+            session,
+            at=now,
+            actor=actor.ref,
+            action="sla.calendar_day_set",
+            subject_type="calendar_day",
+            subject_id=change.day.isoformat(),
+            data=change.model_dump(mode="json"),
+        )
+        return day

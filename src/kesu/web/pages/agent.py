@@ -18,6 +18,9 @@ from kesu.complaints import queries, service
 from kesu.complaints.lifecycle import Action, Status
 from kesu.core.errors import KesuError, PermissionDenied
 from kesu.core.i18n import Language
+from kesu.escalation import queries as escalation_queries
+from kesu.escalation import service as escalation_service
+from kesu.sla import queries as sla_queries
 from kesu.text.analysis import Priority
 from kesu.text.classify import CATEGORIES
 from kesu.triage import queries as triage_queries
@@ -144,6 +147,10 @@ def _detail(
             "can_assign": Action.ASSIGN in view.allowed_actions,
             "departments": queries.departments(session),
             "triage": triage_queries.triage_view(session, complaint, Language.ZH),
+            "clocks": sla_queries.clocks_of(
+                session, complaint.id, now=kesu.clock.now(), language=Language.ZH
+            ),
+            "escalation_label": escalation_service.LEVEL_LABELS[complaint.escalation_level][0],
             "categories": CATEGORIES,
             "priorities": list(Priority),
             "csrf": _csrf(request, kesu),
@@ -275,6 +282,19 @@ def correct_triage(
             status_code=error.http_status,
         )
     return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
+@router.get("/agent/breaches", response_class=HTMLResponse, response_model=None)
+def breaches(request: Request, session: DbSession, user: OptionalUser) -> Response:
+    """Missed deadlines, for supervisors and anyone who works the queue."""
+    if user is None:
+        return _to_login(request)
+    rows = escalation_queries.breaches(session, actor_of(user), Language.ZH)
+    return render(
+        request,
+        "agent/breaches.html",
+        {"user": user, "rows": rows, "levels": escalation_service.LEVEL_LABELS},
+    )
 
 
 @router.get("/agent/new", response_class=HTMLResponse, response_model=None)

@@ -1,0 +1,63 @@
+"""Reads of SLA clocks: a complaint's countdowns, and the list of missed deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kesu.core.i18n import Language, label
+from kesu.sla.calendar import ClockType, elapsed
+from kesu.sla.models import SlaClock, SlaPolicy
+from kesu.sla.schemas import ClockRead, PolicyRead
+from kesu.sla.service import CLOCK_LABELS, ClockState, business_calendar
+
+
+def clocks_of(
+    session: Session, complaint_id: int, *, now: datetime, language: Language
+) -> list[ClockRead]:
+    calendar = business_calendar(session)
+    reads = []
+    for clock in session.scalars(
+        select(SlaClock).where(SlaClock.complaint_id == complaint_id).order_by(SlaClock.id)
+    ):
+        remaining: int | None = None
+        if clock.state == ClockState.PAUSED:
+            remaining = clock.remaining_seconds
+        elif clock.state == ClockState.RUNNING:
+            if now <= clock.due_at:
+                remaining = int(
+                    elapsed(
+                        now, clock.due_at, calendar, ClockType(clock.clock_type)
+                    ).total_seconds()
+                )
+            else:
+                remaining = -int(
+                    elapsed(
+                        clock.due_at, now, calendar, ClockType(clock.clock_type)
+                    ).total_seconds()
+                )
+        reads.append(
+            ClockRead(
+                kind=clock.kind,
+                label=label(CLOCK_LABELS, clock.kind, language),
+                policy_name=clock.policy_name,
+                clock_type=clock.clock_type,
+                started_at=clock.started_at,
+                due_at=clock.due_at,
+                state=clock.state,
+                breached=clock.breached_at is not None,
+                breached_at=clock.breached_at,
+                met_at=clock.met_at,
+                remaining_seconds=remaining,
+            )
+        )
+    return reads
+
+
+def policies(session: Session) -> list[PolicyRead]:
+    return [
+        PolicyRead.model_validate(p)
+        for p in session.scalars(select(SlaPolicy).order_by(SlaPolicy.id))
+    ]
