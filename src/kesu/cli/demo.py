@@ -27,6 +27,9 @@ from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
 from kesu.core.clock import FixedClock
 from kesu.intake import service as intake
+from kesu.routing import service as routing
+from kesu.routing.models import RoutingRule
+from kesu.routing.schemas import RuleDraft, Strategy
 
 DEMO_FILE = Path(__file__).with_name("demo_complaints.json")
 DEMO_PASSWORD = "kesu-demo"  # noqa: S105 - documented demo credential, never used in production
@@ -48,17 +51,16 @@ STAFF = (
     ("chenjing", "陈静", Role.ANALYST, "QA"),
     ("admin", "系统管理员", Role.ADMIN, None),
 )
-CATEGORY_DEPARTMENT = {
-    "product_quality": "QA",
-    "safety": "QA",
-    "logistics": "LOG",
-    "billing_refund": "FIN",
-    "misinformation": "MKT",
-    "privacy": "SEC",
-    "service_attitude": "CS",
-    "communication": "CS",
-    "other": "CS",
-}
+# (rule name, category, department, strategy); a catch-all sends the rest to the service centre.
+ROUTING_RULES = (
+    ("物流运输 → 储运部", "logistics", "LOG", Strategy.LEAST_LOADED),
+    ("产品质量 → 质量管理部", "product_quality", "QA", Strategy.LEAST_LOADED),
+    ("安全问题 → 质量管理部", "safety", "QA", Strategy.ROUND_ROBIN),
+    ("价格收费退款 → 财务部", "billing_refund", "FIN", Strategy.DEPARTMENT),
+    ("虚假宣传 → 市场部", "misinformation", "MKT", Strategy.DEPARTMENT),
+    ("隐私 → 信息安全部", "privacy", "SEC", Strategy.DEPARTMENT),
+    ("其他 → 客户服务中心", None, "CS", Strategy.LEAST_LOADED),
+)
 _ASSIGNED = [Action.TRIAGE, Action.ASSIGN]
 _INVESTIGATING = [*_ASSIGNED, Action.START_INVESTIGATION]
 _PROPOSED = [*_INVESTIGATING, Action.PROPOSE_REMEDY]
@@ -116,6 +118,21 @@ def ensure_staff(session: Session, kesu: Kesu) -> Staff:
                 clock=kesu.clock,
                 department_id=departments[department] if department else None,
             )
+    if not session.scalar(select(func.count()).select_from(RoutingRule)):
+        admin = _actor(users["admin"])
+        for position, (name, category, department, strategy) in enumerate(ROUTING_RULES, start=1):
+            routing.create_rule(
+                session,
+                RuleDraft(
+                    name=name,
+                    position=position * 10,
+                    category=category,
+                    department_code=department,
+                    strategy=strategy,
+                ),
+                actor=admin,
+                clock=kesu.clock,
+            )
     return Staff(
         departments=departments,
         agent=_actor(users["zhangmin"]),
@@ -150,15 +167,12 @@ def _advance(
             else None
         )
         if action is Action.ASSIGN:
-            complaint = complaints.assign_complaint(
+            complaint = routing.route_complaint(
                 session,
                 complaint_id=complaint.id,
                 expected_version=complaint.version,
-                department_id=staff.departments[CATEGORY_DEPARTMENT[item["category"]]],
-                assignee_id=None,
                 actor=staff.agent,
                 clock=clock,
-                note=note,
             )
             continue
         actor = (

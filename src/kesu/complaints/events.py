@@ -17,6 +17,7 @@ class EventKind(StrEnum):
     REGISTERED = "registered"
     STATUS_CHANGED = "status_changed"
     ASSIGNED = "assigned"
+    REASSIGNED = "reassigned"
     EVIDENCE_ADDED = "evidence_added"
     ACKNOWLEDGED = "acknowledged"
     DUPLICATE_SUBMISSION = "duplicate_submission"
@@ -32,6 +33,7 @@ EVENT_LABELS = {
     EventKind.REGISTERED: ("投诉已登记", "Complaint registered"),
     EventKind.STATUS_CHANGED: ("状态变更", "Status changed"),
     EventKind.ASSIGNED: ("已派单", "Assigned"),
+    EventKind.REASSIGNED: ("转派", "Reassigned"),
     EventKind.EVIDENCE_ADDED: ("已上传证据", "Evidence added"),
     EventKind.ACKNOWLEDGED: ("已发送受理回执", "Acknowledgement sent"),
     EventKind.DUPLICATE_SUBMISSION: ("重复提交已合并", "Repeated submission merged"),

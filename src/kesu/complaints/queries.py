@@ -117,7 +117,7 @@ def _timeline(
 
 
 def _detail(event: TimelineEvent) -> str | None:
-    if event.kind == EventKind.ASSIGNED:
+    if event.kind in {EventKind.ASSIGNED, EventKind.REASSIGNED}:
         names = [event.data.get("department_name"), event.data.get("assignee_name")]
         return " / ".join(str(name) for name in names if name) or None
     if event.kind == EventKind.EVIDENCE_ADDED:

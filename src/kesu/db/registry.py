@@ -16,6 +16,7 @@ from kesu.db import models as db_models
 from kesu.db.base import Base
 from kesu.intake import models as intake_models
 from kesu.notifications import models as notifications_models
+from kesu.routing import models as routing_models
 from kesu.sla import models as sla_models
 from kesu.triage import models as triage_models
 
@@ -28,6 +29,7 @@ MODEL_MODULES = (
     sla_models,
     complaints_models,
     triage_models,
+    routing_models,
     intake_models,
 )
 

@@ -1,0 +1,102 @@
+"""REST API of routing: rules (administrators), rule-based assignment and transfers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, status
+
+from kesu.complaints import queries as complaint_queries
+from kesu.complaints import service as complaints
+from kesu.complaints.schemas import ComplaintRead
+from kesu.routing import queries, service
+from kesu.routing.schemas import ReassignRequest, RouteRequest, RouteSuggestion, RuleDraft, RuleRead
+from kesu.web.deps import CurrentUser, DbSession, KesuApp, RequestLanguage, actor_of
+
+router = APIRouter(prefix="/api/v1", tags=["routing"])
+_ERRORS: dict[int | str, dict[str, str]] = {
+    403: {"description": "`permission_denied`"},
+    404: {"description": "`no_matching_rule`, `complaint_not_found`"},
+    409: {"description": "`invalid_transition`, `concurrent_update`"},
+    422: {"description": "`unknown_department`, `bad_rule_file`, `validation_error`"},
+}
+
+
+@router.get("/routing/rules")
+def list_rules(session: DbSession, _user: CurrentUser) -> list[RuleRead]:
+    """Rules in the order they are tried."""
+    return queries.rules(session)
+
+
+@router.post("/routing/rules", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
+def create_rule(body: RuleDraft, session: DbSession, user: CurrentUser, kesu: KesuApp) -> RuleRead:
+    rule = service.create_rule(session, body, actor=actor_of(user), clock=kesu.clock)
+    return next(r for r in queries.rules(session) if r.id == rule.id)
+
+
+@router.post("/routing/rules/import", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
+def import_rules(
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+    csv_text: Annotated[str, Body(media_type="text/csv", max_length=1_000_000)],
+) -> list[RuleRead]:
+    """Add rules from CSV (columns: name, position, category, product_line, region_prefix,
+    channel, customer_tag, department_code, strategy). All or nothing."""
+    created = {
+        rule.id
+        for rule in service.import_rules_csv(
+            session, csv_text, actor=actor_of(user), clock=kesu.clock
+        )
+    }
+    return [rule for rule in queries.rules(session) if rule.id in created]
+
+
+@router.get("/complaints/{complaint_id}/route", responses=_ERRORS)
+def suggest_route(complaint_id: int, session: DbSession, user: CurrentUser) -> RouteSuggestion:
+    """Where the rules would send the complaint (nothing changes)."""
+    complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
+    return queries.suggest_route(session, complaint)
+
+
+@router.post("/complaints/{complaint_id}/route", responses=_ERRORS)
+def route_complaint(
+    complaint_id: int,
+    body: RouteRequest,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+    language: RequestLanguage,
+) -> ComplaintRead:
+    """Assign the complaint by the first matching rule and the rule's handler strategy."""
+    complaint = service.route_complaint(
+        session,
+        complaint_id=complaint_id,
+        expected_version=body.version,
+        actor=actor_of(user),
+        clock=kesu.clock,
+    )
+    return complaint_queries.staff_view(session, complaint, language)
+
+
+@router.post("/complaints/{complaint_id}/reassignment", responses=_ERRORS)
+def reassign_complaint(
+    complaint_id: int,
+    body: ReassignRequest,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+    language: RequestLanguage,
+) -> ComplaintRead:
+    """Transfer an assigned complaint to another department or handler; the reason is recorded."""
+    complaint = complaints.reassign_complaint(
+        session,
+        complaint_id=complaint_id,
+        expected_version=body.version,
+        department_id=body.department_id,
+        assignee_id=body.assignee_id,
+        reason=body.reason,
+        actor=actor_of(user),
+        clock=kesu.clock,
+    )
+    return complaint_queries.staff_view(session, complaint, language)
