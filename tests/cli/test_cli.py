@@ -107,3 +107,27 @@ def test_triage_train_needs_examples(runner: CliRunner) -> None:
     result = runner.invoke(main, ["triage", "train"])
     assert result.exit_code == 1
     assert "at least two categories" in result.output
+
+
+def test_routing_import_list_and_breaches(runner: CliRunner, kesu: Kesu, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["demo"]).exit_code == 0
+    rules = tmp_path / "rules.csv"
+    rules.write_text(
+        "name,position,region_prefix,department_code,strategy\n浙江物流,5,浙江省,LOG,least_loaded\n",
+        encoding="utf-8",
+    )
+    imported = runner.invoke(main, ["routing", "import", str(rules)])
+    assert imported.exit_code == 0, imported.output
+    assert "1 rules added" in imported.output
+    listed = runner.invoke(main, ["routing", "list"])
+    assert "浙江物流  [region=浙江省] → 储运部 (least_loaded)" in listed.output
+    assert "物流运输 → 储运部" in listed.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,department_code\nx,NOPE\n", encoding="utf-8")
+    refused = runner.invoke(main, ["routing", "import", str(bad)])
+    assert refused.exit_code == 1
+    assert "NOPE" in refused.output
+    assert runner.invoke(main, ["worker", "--once"]).exit_code == 0
+    breaches = runner.invoke(main, ["sla", "breaches"])
+    assert breaches.exit_code == 0
+    assert "KS" in breaches.output  # old demo cases that were never answered in time

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -252,3 +254,43 @@ def test_routing_through_the_api(
     assert [r["name"] for r in client.get("/api/v1/routing/rules", headers=agent).json()] == [
         "物流"
     ]
+
+
+def test_routing_from_the_agent_page(
+    client: TestClient, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    _rule(
+        session,
+        kesu,
+        name="物流",
+        category="logistics",
+        department_code="LOG",
+        strategy=Strategy.DEPARTMENT,
+    )
+    complaint = _triaged(kesu, session, personas)
+    client.post("/login", data={"username": "zhangmin", "password": PASSWORD, "next": "/agent"})
+    page = client.get(f"/agent/complaints/{complaint.id}")
+    assert "派单规则“物流”建议" in page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf is not None
+    routed = client.post(
+        f"/agent/complaints/{complaint.id}/route",
+        data={"csrf": csrf.group(1), "version": str(complaint.version)},
+        follow_redirects=True,
+    )
+    assert "储运部" in routed.text
+    see_committed(session)
+    stored = session.get(Complaint, complaint.id)
+    assert stored is not None
+    moved = client.post(
+        f"/agent/complaints/{complaint.id}/reassignment",
+        data={
+            "csrf": csrf.group(1),
+            "version": str(stored.version),
+            "department_id": str(personas.quality.id),
+            "reason": "产品缺陷",
+        },
+        follow_redirects=True,
+    )
+    assert "转派" in moved.text
+    assert "产品缺陷" in moved.text

@@ -20,11 +20,15 @@ from kesu.accounts.models import Role, TokenKind
 from kesu.audit import service as audit
 from kesu.bootstrap import Kesu
 from kesu.cli import demo as demo_data
+from kesu.core.actors import SYSTEM
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
 from kesu.db import migrate
+from kesu.escalation import queries as escalation_queries
 from kesu.jobs import registry as job_registry
 from kesu.jobs.worker import Worker, WorkerConfig
+from kesu.routing import queries as routing_queries
+from kesu.routing import service as routing_service
 from kesu.settings import Settings
 from kesu.text.classify import ANGER_MODEL
 from kesu.triage import queries as triage_queries
@@ -324,3 +328,62 @@ def triage_explain(text: str, product_line: str | None, vip: bool) -> None:
         f"优先级 priority: {view.priority_label}  原因: {'；'.join(r.label for r in view.reasons) or '—'}"
     )
     click.echo(f"是否成立 validity: {view.suggestion_label}  {'；'.join(view.hint_labels)}")
+
+
+@main.group("routing")
+def routing_group() -> None:
+    """Routing rules (派单规则)."""
+
+
+@routing_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def routing_import(csv_file: Path) -> None:
+    """Add the rules of a CSV file (name, position, category, product_line, region_prefix,
+    channel, customer_tag, department_code, strategy); all or nothing."""
+    with _opened() as kesu, kesu.sessions() as session:
+        try:
+            rules = routing_service.import_rules_csv(
+                session, csv_file.read_text(encoding="utf-8"), actor=SYSTEM, clock=kesu.clock
+            )
+        except KesuError as error:
+            raise click.ClickException(error.message(Language.ZH)) from error
+    click.echo(f"{len(rules)} rules added")
+
+
+@routing_group.command("list")
+def routing_list() -> None:
+    """The rules in the order they are tried."""
+    with _opened() as kesu, kesu.sessions() as session:
+        for rule in routing_queries.rules(session):
+            conditions = (
+                ", ".join(
+                    f"{name}={value}"
+                    for name, value in (
+                        ("category", rule.category),
+                        ("product_line", rule.product_line),
+                        ("region", rule.region_prefix),
+                        ("channel", rule.channel),
+                        ("tag", rule.customer_tag),
+                    )
+                    if value
+                )
+                or "*"
+            )
+            click.echo(
+                f"{rule.position:>5}  {rule.name}  [{conditions}] → {rule.department_name} ({rule.strategy})"
+            )
+
+
+@main.group("sla")
+def sla_group() -> None:
+    """Time limits (时限)."""
+
+
+@sla_group.command("breaches")
+def sla_breaches() -> None:
+    """Missed deadlines, newest first."""
+    with _opened() as kesu, kesu.sessions() as session:
+        for row in escalation_queries.breaches(session, SYSTEM, Language.ZH):
+            click.echo(
+                f"{row.tracking_number}  {row.label}  应于 {row.due_at:%Y-%m-%d %H:%M} UTC  升级级别 {row.escalation_level}"
+            )

@@ -20,6 +20,8 @@ from kesu.core.errors import KesuError, PermissionDenied
 from kesu.core.i18n import Language
 from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
+from kesu.routing import queries as routing_queries
+from kesu.routing import service as routing_service
 from kesu.sla import queries as sla_queries
 from kesu.text.analysis import Priority
 from kesu.text.classify import CATEGORIES
@@ -147,6 +149,10 @@ def _detail(
             "can_assign": Action.ASSIGN in view.allowed_actions,
             "departments": queries.departments(session),
             "triage": triage_queries.triage_view(session, complaint, Language.ZH),
+            "route": routing_queries.suggest_route(session, complaint)
+            if Action.ASSIGN in view.allowed_actions
+            else None,
+            "can_reassign": Status(complaint.status) in service.REASSIGNABLE,
             "clocks": sla_queries.clocks_of(
                 session, complaint.id, now=kesu.clock.now(), language=Language.ZH
             ),
@@ -232,6 +238,79 @@ def assign(
             actor=actor_of(user),
             clock=kesu.clock,
             note=note or None,
+        )
+    except KesuError as error:
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error=error.message(Language.ZH),
+            status_code=error.http_status,
+        )
+    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
+@router.post("/agent/complaints/{complaint_id}/route", response_model=None)
+def route(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    version: Annotated[int, Form(ge=1)],
+    csrf: Annotated[str, Form()],
+) -> Response:
+    if user is None:
+        return _to_login(request)
+    _check_csrf(request, kesu, csrf)
+    try:
+        routing_service.route_complaint(
+            session,
+            complaint_id=complaint_id,
+            expected_version=version,
+            actor=actor_of(user),
+            clock=kesu.clock,
+        )
+    except KesuError as error:
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error=error.message(Language.ZH),
+            status_code=error.http_status,
+        )
+    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
+@router.post("/agent/complaints/{complaint_id}/reassignment", response_model=None)
+def reassign(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    version: Annotated[int, Form(ge=1)],
+    department_id: Annotated[int, Form(ge=1)],
+    csrf: Annotated[str, Form()],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if user is None:
+        return _to_login(request)
+    _check_csrf(request, kesu, csrf)
+    try:
+        service.reassign_complaint(
+            session,
+            complaint_id=complaint_id,
+            expected_version=version,
+            department_id=department_id,
+            assignee_id=None,
+            reason=reason,
+            actor=actor_of(user),
+            clock=kesu.clock,
         )
     except KesuError as error:
         return _detail(
