@@ -26,6 +26,7 @@ class EventKind(StrEnum):
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
     ESCALATED = "escalated"
+    SENT_BACK = "sent_back"
     VOUCHER_OFFERED = "voucher_offered"
 
 
@@ -42,6 +43,7 @@ EVENT_LABELS = {
     EventKind.SLA_WARNING: ("时限即将到期提醒", "Deadline reminder"),
     EventKind.SLA_BREACHED: ("超出时限，已催办", "Deadline missed, urged"),
     EventKind.ESCALATED: ("已升级处理", "Escalated"),
+    EventKind.SENT_BACK: ("发还下级处理（重点关注）", "Sent back down (special attention)"),
     EventKind.VOUCHER_OFFERED: ("超时补偿", "Compensation for the delay"),
 }
 

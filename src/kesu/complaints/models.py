@@ -112,6 +112,8 @@ class Complaint(Base):
     """P1–P4, from triage or an agent's correction."""
     escalation_level: Mapped[int] = mapped_column(default=0)
     """0 front line, 1 department, 2 management, 3 headquarters/regulator (SPEC §8)."""
+    special_attention: Mapped[bool] = mapped_column(default=False)
+    """Sent back down from a higher level (发还): handle with care to avoid a second escalation."""
     department_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("department.id"))
     assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("user_account.id"))
     registered_by: Mapped[str] = mapped_column(String(40))

@@ -61,6 +61,7 @@ def register_complaint(
     max_description_chars: int,
     category: str | None = None,
     priority: str | None = None,
+    escalation_level: int = 0,
 ) -> Complaint:
     """Register a complaint as received, with its tracking number and first timeline event."""
     with transaction(session):
@@ -95,7 +96,8 @@ def register_complaint(
             demands=[demand.value for demand in draft.demands],
             category=category,
             priority=priority,
-            escalation_level=0,
+            escalation_level=escalation_level,
+            special_attention=False,
             occurred_at=draft.occurred_at,
             received_at=now,
             updated_at=now,

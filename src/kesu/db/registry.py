@@ -14,6 +14,7 @@ from kesu.complaints import models as complaints_models
 from kesu.customers import models as customers_models
 from kesu.db import models as db_models
 from kesu.db.base import Base
+from kesu.escalation import models as escalation_models
 from kesu.intake import models as intake_models
 from kesu.notifications import models as notifications_models
 from kesu.routing import models as routing_models
@@ -30,6 +31,7 @@ MODEL_MODULES = (
     complaints_models,
     triage_models,
     routing_models,
+    escalation_models,
     intake_models,
 )
 

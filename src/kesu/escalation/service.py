@@ -4,13 +4,21 @@ one level, and compensate the customer when the policy says so."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from kesu.accounts import permissions
+from kesu.complaints.errors import ComplaintNotFound
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.models import Complaint
-from kesu.core.actors import SYSTEM
+from kesu.core.actors import SYSTEM, Actor
+from kesu.core.clock import Clock
+from kesu.core.errors import Bilingual, ConcurrentUpdate
+from kesu.core.text_limits import clean_text
 from kesu.db.engine import transaction
+from kesu.escalation.errors import AlreadyAtBottom, AlreadyAtTop
+from kesu.escalation.models import EscalationRecord
 from kesu.notifications import service as notifications
 from kesu.notifications.models import Channel
 from kesu.sla import service as sla
@@ -105,24 +113,14 @@ def handle_breach(session: Session, *, clock_id: int, due_at: str, now: datetime
             now=now,
         )
         if complaint.escalation_level < TOP_LEVEL:
-            before = complaint.escalation_level
-            complaint.escalation_level = before + 1
-            complaint.updated_at = now
-            session.flush()
-            record_event(
+            _move(
                 session,
                 complaint,
-                kind=EventKind.ESCALATED,
+                complaint.escalation_level + 1,
+                trigger="breach",
+                reason=clock.kind,
                 actor=SYSTEM,
-                at=now,
-                is_public=False,
-                note=f"{LEVEL_LABELS[before][0]} → {LEVEL_LABELS[before + 1][0]}",
-                data={
-                    "from_level": before,
-                    "to_level": before + 1,
-                    "reason": "sla_breach",
-                    "clock": clock.kind,
-                },
+                now=now,
             )
         if clock.compensation_voucher:
             _offer_voucher(session, complaint, clock.compensation_voucher, now)
@@ -160,3 +158,158 @@ def _offer_voucher(session: Session, complaint: Complaint, voucher: str, now: da
         note=voucher,
         data={"voucher": voucher},
     )
+
+
+class Trigger(StrEnum):
+    MANUAL = "manual"
+    BREACH = "breach"
+    THREAT = "threat"
+    VIP = "vip"
+    SEND_BACK = "send_back"
+
+
+SEND_BACK_FACTOR = 0.5
+"""A complaint sent back down keeps half of the resolution time it had left."""
+
+
+def _move(
+    session: Session,
+    complaint: Complaint,
+    to_level: int,
+    *,
+    trigger: str,
+    reason: str | None,
+    actor: Actor,
+    now: datetime,
+) -> EscalationRecord:
+    before = complaint.escalation_level
+    complaint.escalation_level = to_level
+    complaint.updated_at = now
+    session.flush()
+    record = EscalationRecord(
+        complaint_id=complaint.id,
+        from_level=before,
+        to_level=to_level,
+        trigger=trigger,
+        reason=reason,
+        actor=actor.ref,
+        at=now,
+    )
+    session.add(record)
+    record_event(
+        session,
+        complaint,
+        kind=EventKind.ESCALATED if to_level > before else EventKind.SENT_BACK,
+        actor=actor,
+        at=now,
+        is_public=False,
+        note=f"{LEVEL_LABELS[before][0]} → {LEVEL_LABELS[to_level][0]}"
+        + (f"：{reason}" if reason else ""),
+        data={"from_level": before, "to_level": to_level, "trigger": trigger},
+    )
+    return record
+
+
+def _load(session: Session, complaint_id: int, expected_version: int) -> Complaint:
+    complaint = session.get(Complaint, complaint_id, with_for_update=True, populate_existing=True)
+    if complaint is None:
+        raise ComplaintNotFound()
+    if complaint.version != expected_version:
+        raise ConcurrentUpdate()
+    return complaint
+
+
+def escalate_complaint(
+    session: Session,
+    *,
+    complaint_id: int,
+    expected_version: int,
+    reason: str,
+    actor: Actor,
+    clock: Clock,
+) -> Complaint:
+    """Send a complaint one level up by hand (the packet for the next level is ready at once)."""
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.HANDLE_COMPLAINTS)
+        complaint = _load(session, complaint_id, expected_version)
+        reason = clean_text(reason, field=Bilingual("升级原因", "reason"), max_length=2000)
+        if complaint.escalation_level >= TOP_LEVEL:
+            raise AlreadyAtTop()
+        _move(
+            session,
+            complaint,
+            complaint.escalation_level + 1,
+            trigger=Trigger.MANUAL,
+            reason=reason,
+            actor=actor,
+            now=clock.now(),
+        )
+        return complaint
+
+
+def send_back(
+    session: Session,
+    *,
+    complaint_id: int,
+    expected_version: int,
+    reason: str,
+    actor: Actor,
+    clock: Clock,
+) -> Complaint:
+    """Return a complaint one level down (发还): flagged for special attention, less time left."""
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.APPROVE_REMEDIES)
+        complaint = _load(session, complaint_id, expected_version)
+        reason = clean_text(reason, field=Bilingual("发还原因", "reason"), max_length=2000)
+        if complaint.escalation_level == 0:
+            raise AlreadyAtBottom()
+        now = clock.now()
+        complaint.special_attention = True
+        _move(
+            session,
+            complaint,
+            complaint.escalation_level - 1,
+            trigger=Trigger.SEND_BACK,
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+        sla.tighten_clocks(session, complaint_id=complaint.id, factor=SEND_BACK_FACTOR, now=now)
+        return complaint
+
+
+def intake_trigger(*, threat: bool, angry: bool, vip: bool) -> Trigger | None:
+    """Threats from an angry customer, and VIP complaints, start at the department level."""
+    if threat and angry:
+        return Trigger.THREAT
+    if vip:
+        return Trigger.VIP
+    return None
+
+
+def record_intake_escalation(
+    session: Session, complaint: Complaint, trigger: Trigger, *, now: datetime
+) -> None:
+    """Record why a new complaint starts above the front line (its level was set at registration)."""
+    with transaction(session):
+        session.add(
+            EscalationRecord(
+                complaint_id=complaint.id,
+                from_level=0,
+                to_level=complaint.escalation_level,
+                trigger=trigger,
+                reason=None,
+                actor=SYSTEM.ref,
+                at=now,
+            )
+        )
+        record_event(
+            session,
+            complaint,
+            kind=EventKind.ESCALATED,
+            actor=SYSTEM,
+            at=now,
+            is_public=False,
+            note=f"{LEVEL_LABELS[0][0]} → {LEVEL_LABELS[complaint.escalation_level][0]}",
+            data={"from_level": 0, "to_level": complaint.escalation_level, "trigger": trigger},
+        )

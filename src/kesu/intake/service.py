@@ -24,7 +24,9 @@ from kesu.core.clock import Clock
 from kesu.core.errors import Bilingual
 from kesu.core.text_limits import clean_text
 from kesu.customers import service as customers
+from kesu.customers.service import VIP_TAG
 from kesu.db.engine import transaction
+from kesu.escalation import service as escalation
 from kesu.intake.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 from kesu.intake.models import IntakeRequest
 from kesu.notifications import service as notifications
@@ -144,6 +146,11 @@ def _register(
             received_at=now,
             engine=engine,
         )
+        trigger = escalation.intake_trigger(
+            threat=bool(assessment.result.threats),
+            angry=assessment.result.anger.level >= 2,
+            vip=VIP_TAG in customer.tags,
+        )
         complaint = complaints.register_complaint(
             session,
             draft,
@@ -153,8 +160,11 @@ def _register(
             max_description_chars=policy.max_description_chars,
             category=assessment.result.category.label,
             priority=assessment.result.priority,
+            escalation_level=1 if trigger is not None else 0,
         )
         triage.record_assessment(session, complaint, assessment, engine=engine, clock=clock)
+        if trigger is not None:
+            escalation.record_intake_escalation(session, complaint, trigger, now=now)
         sla.start_clocks(
             session,
             complaint_id=complaint.id,

@@ -266,3 +266,17 @@ def set_calendar_day(
             data=change.model_dump(mode="json"),
         )
         return day
+
+
+def tighten_clocks(session: Session, *, complaint_id: int, factor: float, now: datetime) -> None:
+    """Shorten what is left of the running resolution clock (a complaint sent back down gets
+    less time, not more), with new timers."""
+    calendar = business_calendar(session)
+    for clock in _clocks(session, complaint_id, ClockState.RUNNING):
+        if clock.kind != ClockKind.RESOLUTION or clock.due_at <= now:
+            continue
+        clock_type = ClockType(clock.clock_type)
+        left = elapsed(now, clock.due_at, calendar, clock_type)
+        clock.due_at = deadline(now, left * factor, calendar, clock_type)
+        session.flush()
+        _arm(session, clock, now)

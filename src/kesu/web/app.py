@@ -13,6 +13,7 @@ from kesu.settings import Settings
 from kesu.web import errors
 from kesu.web.api import auth as auth_api
 from kesu.web.api import complaints as complaints_api
+from kesu.web.api import escalation as escalation_api
 from kesu.web.api import routing as routing_api
 from kesu.web.api import sla as sla_api
 from kesu.web.api import system as system_api
@@ -42,6 +43,7 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(triage_api.router)
     app.include_router(sla_api.router)
     app.include_router(routing_api.router)
+    app.include_router(escalation_api.router)
     app.include_router(portal_pages.router)
     app.include_router(agent_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
