@@ -18,6 +18,7 @@ from kesu.complaints import queries, service
 from kesu.complaints.lifecycle import Action, Status
 from kesu.core.errors import KesuError, PermissionDenied
 from kesu.core.i18n import Language
+from kesu.escalation import packet as escalation_packet_builder
 from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
 from kesu.routing import queries as routing_queries
@@ -157,6 +158,7 @@ def _detail(
                 session, complaint.id, now=kesu.clock.now(), language=Language.ZH
             ),
             "escalation_label": escalation_service.LEVEL_LABELS[complaint.escalation_level][0],
+            "special_attention": complaint.special_attention,
             "categories": CATEGORIES,
             "priorities": list(Priority),
             "csrf": _csrf(request, kesu),
@@ -323,6 +325,66 @@ def reassign(
             status_code=error.http_status,
         )
     return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
+@router.post("/agent/complaints/{complaint_id}/escalation", response_model=None)
+def escalate(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    version: Annotated[int, Form(ge=1)],
+    direction: Annotated[str, Form(pattern="^(up|back)$")],
+    csrf: Annotated[str, Form()],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if user is None:
+        return _to_login(request)
+    _check_csrf(request, kesu, csrf)
+    command = (
+        escalation_service.escalate_complaint if direction == "up" else escalation_service.send_back
+    )
+    try:
+        command(
+            session,
+            complaint_id=complaint_id,
+            expected_version=version,
+            reason=reason,
+            actor=actor_of(user),
+            clock=kesu.clock,
+        )
+    except KesuError as error:
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error=error.message(Language.ZH),
+            status_code=error.http_status,
+        )
+    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
+@router.get(
+    "/agent/complaints/{complaint_id}/packet", response_class=HTMLResponse, response_model=None
+)
+def escalation_packet(
+    complaint_id: int, request: Request, session: DbSession, kesu: KesuApp, user: OptionalUser
+) -> Response:
+    """The escalation packet as a page a superior reads before taking the case."""
+    if user is None:
+        return _to_login(request)
+    complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)
+    built = escalation_packet_builder.build_packet(
+        session, complaint, now=kesu.clock.now(), language=Language.ZH
+    )
+    return render(
+        request,
+        "agent/packet.html",
+        {"user": user, "packet": built, "levels": escalation_service.LEVEL_LABELS},
+    )
 
 
 @router.post("/agent/complaints/{complaint_id}/triage", response_model=None)
