@@ -157,7 +157,7 @@ def test_agent_triages_and_assigns_a_complaint(
 
     badge = page.locator("h1 .badge").first
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(rf"^{number} 已受理\s+P4\s+一线处理$")
+        re.compile(rf"^{number} 已受理\s+P4\s+一线处理\s*$")
     )
     expect(page.locator(".clocks .clock")).to_have_count(2)
     expect(page.locator(".description")).to_have_text(DESCRIPTION)
