@@ -34,6 +34,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     parent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("department.id"))
+    region: Mapped[str | None] = mapped_column(String(120))
+    """Consumer-association mode: the area a unit covers, e.g. "浙江省杭州市西湖区" (county unit)."""
 
 
 class User(Base):

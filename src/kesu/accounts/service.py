@@ -45,13 +45,20 @@ def _token_hash(token: str) -> str:
 
 
 def create_department(
-    session: Session, *, code: str, name: str, clock: Clock, parent_id: int | None = None
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    clock: Clock,
+    parent_id: int | None = None,
+    region: str | None = None,
 ) -> Department:
     with transaction(session):
         department = Department(
             code=clean_text(code, field=Bilingual("部门代码", "department code"), max_length=40),
             name=clean_text(name, field=Bilingual("部门名称", "department name"), max_length=120),
             parent_id=parent_id,
+            region=region.strip() if region and region.strip() else None,
         )
         session.add(department)
         session.flush()

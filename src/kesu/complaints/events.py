@@ -27,6 +27,9 @@ class EventKind(StrEnum):
     SLA_BREACHED = "sla_breached"
     ESCALATED = "escalated"
     SENT_BACK = "sent_back"
+    TRANSFER_ISSUED = "transfer_issued"
+    TRANSFER_URGED = "transfer_urged"
+    TRANSFER_ANSWERED = "transfer_answered"
     VOUCHER_OFFERED = "voucher_offered"
 
 
@@ -44,6 +47,9 @@ EVENT_LABELS = {
     EventKind.SLA_BREACHED: ("超出时限，已催办", "Deadline missed, urged"),
     EventKind.ESCALATED: ("已升级处理", "Escalated"),
     EventKind.SENT_BACK: ("发还下级处理（重点关注）", "Sent back down (special attention)"),
+    EventKind.TRANSFER_ISSUED: ("已转办被投诉方", "Transferred to the respondent"),
+    EventKind.TRANSFER_URGED: ("催办被投诉方", "Respondent urged"),
+    EventKind.TRANSFER_ANSWERED: ("被投诉方已答复", "Respondent answered"),
     EventKind.VOUCHER_OFFERED: ("超时补偿", "Compensation for the delay"),
 }
 

@@ -8,6 +8,8 @@ from kesu.escalation import jobs as escalation_jobs
 from kesu.notifications import jobs as notification_jobs
 from kesu.notifications.notifiers import Notifier
 from kesu.notifications.service import DELIVER_JOB
+from kesu.routing import jobs as routing_jobs
+from kesu.routing import transfers
 from kesu.sla import service as sla
 
 
@@ -17,4 +19,5 @@ def build_handlers(*, notifier: Notifier, clock: Clock) -> dict[str, JobHandler]
         DELIVER_JOB: notification_jobs.make_deliver_handler(notifier, clock),
         sla.WARN_JOB: warn,
         sla.DUE_JOB: due,
+        transfers.URGE_JOB: routing_jobs.make_urge_handler(clock),
     }

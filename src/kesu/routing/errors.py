@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kesu.core.errors import InvalidInput, NotFound
+from kesu.core.errors import Conflict, InvalidInput, NotFound
 
 
 class NoMatchingRule(NotFound):
@@ -19,3 +19,9 @@ class BadRuleFile(InvalidInput):
     code = "bad_rule_file"
     message_zh = "规则文件第 {line} 行有误：{reason}"
     message_en = "Rule file line {line} is invalid: {reason}"
+
+
+class TransferAlreadyAnswered(Conflict):
+    code = "transfer_already_answered"
+    message_zh = "该转办单已答复。"
+    message_en = "This transfer order has already been answered."

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kesu.db.base import Base, BigId, IdPk
@@ -35,3 +37,22 @@ class RoundRobinCursor(Base):
 
     department_id: Mapped[int] = mapped_column(BigId, ForeignKey("department.id"), primary_key=True)
     last_user_id: Mapped[int] = mapped_column(BigId)
+
+
+class TransferOrder(Base):
+    """A transfer order (转办单): the complaint sent to the respondent to answer by a deadline."""
+
+    __tablename__ = "transfer_order"
+
+    id: Mapped[IdPk]
+    complaint_id: Mapped[int] = mapped_column(BigId, ForeignKey("complaint.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("department.id"))
+    """The issuing unit."""
+    respondent: Mapped[str] = mapped_column(String(200))
+    respondent_contact: Mapped[str | None] = mapped_column(String(254))
+    issued_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(Text)
+    urge_count: Mapped[int] = mapped_column(default=0)
+    last_urged_at: Mapped[datetime | None]

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from kesu.accounts.models import Department
 from kesu.complaints.models import Complaint
-from kesu.routing.models import RoutingRule
-from kesu.routing.schemas import RouteSuggestion, RuleRead
+from kesu.routing.models import RoutingRule, TransferOrder
+from kesu.routing.schemas import RouteSuggestion, RuleRead, TransferOrderRead
 from kesu.routing.service import plan_route
 
 
@@ -57,3 +57,14 @@ def suggest_route(session: Session, complaint: Complaint) -> RouteSuggestion:
         assignee_id=route.handler.id if route.handler else None,
         assignee_name=route.handler.display_name if route.handler else None,
     )
+
+
+def transfer_orders(session: Session, complaint_id: int) -> list[TransferOrderRead]:
+    return [
+        TransferOrderRead.model_validate(order)
+        for order in session.scalars(
+            select(TransferOrder)
+            .where(TransferOrder.complaint_id == complaint_id)
+            .order_by(TransferOrder.id)
+        )
+    ]

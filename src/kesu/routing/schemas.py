@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -81,3 +82,75 @@ class ReassignRequest(BaseModel):
     department_id: int | None = None
     assignee_id: int | None = None
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class RegionRouteRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"version": 3, "respondent_regions": ["浙江省杭州市西湖区", "浙江省杭州市滨江区"]}
+            ]
+        },
+    )
+
+    version: Annotated[int, Field(ge=1)]
+    respondent_regions: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=120)]],
+        Field(min_length=1, max_length=20),
+    ]
+
+
+class DelegateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"version": 4, "unit_id": 7, "reason": "属地处理"}]},
+    )
+
+    version: Annotated[int, Field(ge=1)]
+    unit_id: int
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class TransferOrderCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "respondent": "杭州澜泉电器有限公司",
+                    "respondent_contact": "service@example.com",
+                    "days": 15,
+                }
+            ]
+        },
+    )
+
+    respondent: Annotated[str, Field(min_length=1, max_length=200)]
+    respondent_contact: Annotated[str, Field(max_length=254)] | None = None
+    days: Annotated[int, Field(ge=1, le=90)] = 15
+
+
+class TransferAnswer(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"answer": "已为消费者更换新机并补偿 200 元。"}]},
+    )
+
+    answer: Annotated[str, Field(min_length=1, max_length=10_000)]
+
+
+class TransferOrderRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    complaint_id: int
+    unit_id: int | None
+    respondent: str
+    respondent_contact: str | None
+    issued_at: datetime
+    due_at: datetime
+    answered_at: datetime | None
+    answer: str | None
+    urge_count: int
+    last_urged_at: datetime | None

@@ -9,8 +9,19 @@ from fastapi import APIRouter, Body, status
 from kesu.complaints import queries as complaint_queries
 from kesu.complaints import service as complaints
 from kesu.complaints.schemas import ComplaintRead
-from kesu.routing import queries, service
-from kesu.routing.schemas import ReassignRequest, RouteRequest, RouteSuggestion, RuleDraft, RuleRead
+from kesu.routing import queries, service, transfers, units
+from kesu.routing.schemas import (
+    DelegateRequest,
+    ReassignRequest,
+    RegionRouteRequest,
+    RouteRequest,
+    RouteSuggestion,
+    RuleDraft,
+    RuleRead,
+    TransferAnswer,
+    TransferOrderCreate,
+    TransferOrderRead,
+)
 from kesu.web.deps import CurrentUser, DbSession, KesuApp, RequestLanguage, actor_of
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
@@ -100,3 +111,94 @@ def reassign_complaint(
         clock=kesu.clock,
     )
     return complaint_queries.staff_view(session, complaint, language)
+
+
+@router.post("/complaints/{complaint_id}/route-by-region", responses=_ERRORS)
+def route_by_region(
+    complaint_id: int,
+    body: RegionRouteRequest,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+    language: RequestLanguage,
+) -> ComplaintRead:
+    """Consumer-association mode: to the county unit of the respondent, or the common upper unit."""
+    complaint = units.route_by_region(
+        session,
+        complaint_id=complaint_id,
+        expected_version=body.version,
+        respondent_regions=body.respondent_regions,
+        actor=actor_of(user),
+        clock=kesu.clock,
+    )
+    return complaint_queries.staff_view(session, complaint, language)
+
+
+@router.post("/complaints/{complaint_id}/delegation", responses=_ERRORS)
+def delegate(
+    complaint_id: int,
+    body: DelegateRequest,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+    language: RequestLanguage,
+) -> ComplaintRead:
+    """Hand the complaint to a unit directly below the one holding it (交办)."""
+    complaint = units.delegate_down(
+        session,
+        complaint_id=complaint_id,
+        expected_version=body.version,
+        to_unit_id=body.unit_id,
+        reason=body.reason,
+        actor=actor_of(user),
+        clock=kesu.clock,
+    )
+    return complaint_queries.staff_view(session, complaint, language)
+
+
+@router.get("/complaints/{complaint_id}/transfer-orders")
+def list_transfer_orders(
+    complaint_id: int, session: DbSession, user: CurrentUser
+) -> list[TransferOrderRead]:
+    complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
+    return queries.transfer_orders(session, complaint.id)
+
+
+@router.post(
+    "/complaints/{complaint_id}/transfer-orders",
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def issue_transfer_order(
+    complaint_id: int,
+    body: TransferOrderCreate,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+) -> TransferOrderRead:
+    """A transfer order (转办单) to the respondent, due ``days`` after filing; urged until answered."""
+    complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
+    order = transfers.issue_transfer_order(
+        session,
+        complaint_id=complaint.id,
+        respondent=body.respondent,
+        respondent_contact=body.respondent_contact,
+        actor=actor_of(user),
+        clock=kesu.clock,
+        days=body.days,
+    )
+    return TransferOrderRead.model_validate(order)
+
+
+@router.post(
+    "/transfer-orders/{order_id}/answer",
+    responses={409: {"description": "`transfer_already_answered`"}},
+)
+def answer_transfer_order(
+    order_id: int, body: TransferAnswer, session: DbSession, user: CurrentUser, kesu: KesuApp
+) -> TransferOrderRead:
+    """Record the respondent's answer (entered by staff); urging stops."""
+    order = transfers.answer_transfer_order(
+        session, order_id=order_id, answer=body.answer, actor=actor_of(user), clock=kesu.clock
+    )
+    return TransferOrderRead.model_validate(order)
