@@ -294,3 +294,55 @@ def test_routing_from_the_agent_page(
     )
     assert "转派" in moved.text
     assert "产品缺陷" in moved.text
+
+
+def test_by_skill_prefers_a_trained_handler(
+    kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    trained = accounts.create_user(
+        session,
+        username="wujie",
+        display_name="吴杰",
+        role=Role.HANDLER,
+        password=PASSWORD,
+        clock=kesu.clock,
+        department_id=personas.logistics.id,
+        skills=["logistics"],
+    )
+    accounts.create_user(
+        session,
+        username="aaa",
+        display_name="甲",
+        role=Role.HANDLER,
+        password=PASSWORD,
+        clock=kesu.clock,
+        department_id=personas.logistics.id,
+    )
+    _rule(session, kesu, name="物流按技能", department_code="LOG", strategy=Strategy.SKILL)
+    for n in range(2):
+        complaint = _triaged(kesu, session, personas, description=f"{LATE_PARCEL}，第 {n} 单")
+        routed = routing.route_complaint(
+            session,
+            complaint_id=complaint.id,
+            expected_version=complaint.version,
+            actor=personas.zhang_min.actor,
+            clock=kesu.clock,
+        )
+        assert routed.assignee_id == trained.id
+
+
+def test_yaml_import(kesu: Kesu, session: Session, personas: Personas) -> None:
+    text = "- name: 物流\n  position: 10\n  category: logistics\n  department_code: LOG\n  strategy: skill\n- name: 其他\n  department_code: CS\n"
+    rules = routing.import_rules_yaml(session, text, actor=ADMIN, clock=kesu.clock)
+    assert [(r.name, r.strategy) for r in rules] == [("物流", "skill"), ("其他", "department")]
+    with pytest.raises(BadRuleFile, match="rule 1"):
+        routing.import_rules_yaml(
+            session,
+            "- name: x\n  department_code: CS\n  strategy: telepathy\n",
+            actor=ADMIN,
+            clock=kesu.clock,
+        )
+    with pytest.raises(BadRuleFile):
+        routing.import_rules_yaml(session, "name: [unclosed", actor=ADMIN, clock=kesu.clock)
+    see_committed(session)
+    assert session.scalar(select(func.count()).select_from(RoutingRule)) == 2

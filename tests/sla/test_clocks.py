@@ -283,3 +283,55 @@ def test_an_organisation_working_day_counts(
     complaint = file_complaint(kesu, session, description=CALM)
     due = _clocks(session, complaint.id)[ClockKind.RESOLUTION].due_at
     assert due == datetime(2026, 3, 14, 10, 0, tzinfo=CHINA)  # the organisation's Saturday
+
+
+def test_a_reopened_complaint_gets_a_fresh_resolution_clock(
+    kesu: Kesu, session: Session, personas: Personas, clock: FixedClock
+) -> None:
+    complaint = file_complaint(kesu, session, description=CALM)
+    for action in (Action.TRIAGE,):
+        complaint = complaints.transition_complaint(
+            session,
+            complaint_id=complaint.id,
+            action=action,
+            expected_version=complaint.version,
+            actor=personas.zhang_min.actor,
+            clock=clock,
+        )
+    complaint = complaints.assign_complaint(
+        session,
+        complaint_id=complaint.id,
+        expected_version=complaint.version,
+        department_id=personas.quality.id,
+        assignee_id=None,
+        actor=personas.zhang_min.actor,
+        clock=clock,
+    )
+    for action in (
+        Action.START_INVESTIGATION,
+        Action.PROPOSE_REMEDY,
+        Action.CARRY_OUT,
+        Action.RESOLVE,
+    ):
+        complaint = complaints.transition_complaint(
+            session,
+            complaint_id=complaint.id,
+            action=action,
+            expected_version=complaint.version,
+            actor=personas.zhang_min.actor,
+            clock=clock,
+        )
+    assert _clocks(session, complaint.id)[ClockKind.RESOLUTION].state == ClockState.STOPPED
+    clock.advance(timedelta(days=20))
+    complaints.transition_complaint(
+        session,
+        complaint_id=complaint.id,
+        action=Action.REOPEN,
+        expected_version=complaint.version,
+        actor=personas.zhang_min.actor,
+        clock=clock,
+        note="客户回访不满意",
+    )
+    fresh = _clocks(session, complaint.id)[ClockKind.RESOLUTION]
+    assert (fresh.state, fresh.started_at, fresh.met_at) == (ClockState.RUNNING, clock.now(), None)
+    assert fresh.due_at > clock.now()

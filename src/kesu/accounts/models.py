@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kesu.db.base import Base, BigId, IdPk
@@ -47,6 +47,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     department_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("department.id"))
     password_hash: Mapped[str] = mapped_column(String(200))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Complaint categories the person is trained for (routing "by skill")."""
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

@@ -84,6 +84,7 @@ def create_user(
     clock: Clock,
     department_id: int | None = None,
     actor: str = "system",
+    skills: list[str] | None = None,
 ) -> User:
     with transaction(session):
         username = clean_text(username, field=Bilingual("用户名", "username"), max_length=60)
@@ -100,6 +101,7 @@ def create_user(
                 clean_text(password, field=Bilingual("密码", "password"), max_length=200)
             ),
             is_active=True,
+            skills=sorted(set(skills or [])),
             created_at=clock.now(),
         )
         session.add(user)

@@ -336,14 +336,20 @@ def routing_group() -> None:
 
 
 @routing_group.command("import")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def routing_import(csv_file: Path) -> None:
-    """Add the rules of a CSV file (name, position, category, product_line, region_prefix,
-    channel, customer_tag, department_code, strategy); all or nothing."""
+@click.argument("rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def routing_import(rules_file: Path) -> None:
+    """Add the rules of a CSV or YAML file (.csv, .yaml, .yml) with the fields name, position,
+    category, product_line, region_prefix, channel, customer_tag, department_code, strategy;
+    all or nothing."""
+    importer = (
+        routing_service.import_rules_yaml
+        if rules_file.suffix.lower() in {".yaml", ".yml"}
+        else routing_service.import_rules_csv
+    )
     with _opened() as kesu, kesu.sessions() as session:
         try:
-            rules = routing_service.import_rules_csv(
-                session, csv_file.read_text(encoding="utf-8"), actor=SYSTEM, clock=kesu.clock
+            rules = importer(
+                session, rules_file.read_text(encoding="utf-8"), actor=SYSTEM, clock=kesu.clock
             )
         except KesuError as error:
             raise click.ClickException(error.message(Language.ZH)) from error

@@ -31,6 +31,7 @@ from kesu.core.actors import Actor, ActorKind
 from kesu.core.clock import Clock
 from kesu.core.errors import Bilingual, ConcurrentUpdate, InvalidInput, NotFound, PermissionDenied
 from kesu.core.text_limits import clean_text
+from kesu.customers.models import Customer
 from kesu.db.engine import transaction
 from kesu.sla import service as sla
 
@@ -166,18 +167,28 @@ def _flush_or_conflict(session: Session) -> None:
 
 def _move_clocks(
     session: Session,
-    complaint_id: int,
+    complaint: Complaint,
     actor: Actor,
     current: Status,
     target: Status,
     now: datetime,
 ) -> None:
     """Keep the SLA clocks in step with the lifecycle (keyed on status categories, not names)."""
+    complaint_id = complaint.id
+    if target is Status.REOPENED:
+        customer = session.get(Customer, complaint.customer_id)
+        terms = sla.select_terms(
+            session,
+            category=complaint.category,
+            priority=complaint.priority,
+            tags=list(customer.tags) if customer is not None else [],
+        )
+        sla.restart_resolution(session, complaint_id=complaint_id, terms=terms, now=now)
+        return
     stopping: tuple[sla.ClockKind, ...] = ()
     if actor.kind is ActorKind.USER:
-        stopping += (
-            sla.ClockKind.FIRST_RESPONSE,
-        )  # a person has acted on it: first response given
+        # A person has acted on it: the first response is given.
+        stopping += (sla.ClockKind.FIRST_RESPONSE,)
     if target is Status.RESOLVED or lifecycle.CATEGORY[target] is StatusCategory.DONE:
         stopping += (sla.ClockKind.FIRST_RESPONSE, sla.ClockKind.RESOLUTION)
     if stopping:
@@ -221,7 +232,7 @@ def transition_complaint(
         complaint.status = target
         complaint.updated_at = now
         _flush_or_conflict(session)
-        _move_clocks(session, complaint.id, actor, current, target, now)
+        _move_clocks(session, complaint, actor, current, target, now)
         record_event(
             session,
             complaint,
@@ -272,7 +283,7 @@ def assign_complaint(
         complaint.assignee_id = assignee_id
         complaint.updated_at = now
         _flush_or_conflict(session)
-        _move_clocks(session, complaint.id, actor, current, target, now)
+        _move_clocks(session, complaint, actor, current, target, now)
         record_event(
             session,
             complaint,

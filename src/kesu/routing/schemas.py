@@ -11,6 +11,8 @@ class Strategy(StrEnum):
     DEPARTMENT = "department"
     LEAST_LOADED = "least_loaded"
     ROUND_ROBIN = "round_robin"
+    SKILL = "skill"
+    """The least-loaded handler trained for the complaint's category (else the least-loaded)."""
 
 
 class RuleDraft(BaseModel):

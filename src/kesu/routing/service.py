@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import yaml
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -119,6 +120,11 @@ def plan_route(session: Session, complaint: Complaint, *, advance: bool) -> Rout
         handler = _least_loaded(session, handlers)
     elif handlers and rule.strategy == Strategy.ROUND_ROBIN:
         handler = _round_robin(session, department.id, handlers, advance=advance)
+    elif handlers and rule.strategy == Strategy.SKILL:
+        skilled = [
+            h for h in handlers if complaint.category is not None and complaint.category in h.skills
+        ]
+        handler = _least_loaded(session, skilled or handlers)
     return Route(rule=rule, department=department, handler=handler)
 
 
@@ -229,4 +235,36 @@ def import_rules_csv(
                     line=line, reason=Bilingual(f"{field} 无效", f"{field}: {first['msg']}")
                 ) from error
             rules.append(_add_rule(session, draft, actor, clock, line=line))
+        return rules
+
+
+def import_rules_yaml(
+    session: Session, text: str, *, actor: Actor, clock: Clock
+) -> list[RoutingRule]:
+    """Add every rule of a YAML list of mappings (the keys of ``CSV_COLUMNS``); all or nothing."""
+    with transaction(session):
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise BadRuleFile(
+                line=getattr(getattr(error, "problem_mark", None), "line", 0) + 1,
+                reason=Bilingual("不是有效的 YAML", "not valid YAML"),
+            ) from error
+        if not isinstance(document, list):
+            raise BadRuleFile(line=1, reason=Bilingual("应为规则列表", "expected a list of rules"))
+        rules = []
+        for number, item in enumerate(document, start=1):
+            try:
+                draft = RuleDraft.model_validate(item)
+            except ValidationError as error:
+                first = error.errors()[0]
+                field = ".".join(str(part) for part in first["loc"])
+                raise BadRuleFile(
+                    line=number,
+                    reason=Bilingual(
+                        f"第 {number} 条规则 {field} 无效",
+                        f"rule {number}, {field}: {first['msg']}",
+                    ),
+                ) from error
+            rules.append(_add_rule(session, draft, actor, clock, line=number))
         return rules

@@ -280,3 +280,24 @@ def tighten_clocks(session: Session, *, complaint_id: int, factor: float, now: d
         clock.due_at = deadline(now, left * factor, calendar, clock_type)
         session.flush()
         _arm(session, clock, now)
+
+
+def restart_resolution(session: Session, *, complaint_id: int, terms: Terms, now: datetime) -> None:
+    """A reopened complaint gets a fresh resolution promise (the missed one stays on its timeline)."""
+    clock = session.scalar(
+        select(SlaClock)
+        .where(SlaClock.complaint_id == complaint_id, SlaClock.kind == ClockKind.RESOLUTION)
+        .with_for_update()
+    )
+    if clock is None:
+        return
+    clock.policy_name = terms.name
+    clock.clock_type = terms.clock_type
+    clock.started_at = now
+    clock.due_at = deadline(now, terms.resolution, business_calendar(session), terms.clock_type)
+    clock.state = ClockState.RUNNING
+    clock.remaining_seconds = clock.paused_at = clock.warned_at = clock.breached_at = (
+        clock.met_at
+    ) = None
+    session.flush()
+    _arm(session, clock, now)

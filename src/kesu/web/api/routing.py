@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Query, status
 
 from kesu.complaints import queries as complaint_queries
 from kesu.complaints import service as complaints
@@ -50,15 +50,15 @@ def import_rules(
     session: DbSession,
     user: CurrentUser,
     kesu: KesuApp,
-    csv_text: Annotated[str, Body(media_type="text/csv", max_length=1_000_000)],
+    rules_text: Annotated[str, Body(media_type="text/csv", max_length=1_000_000)],
+    file_format: Annotated[str, Query(alias="format", pattern="^(csv|yaml)$")] = "csv",
 ) -> list[RuleRead]:
     """Add rules from CSV (columns: name, position, category, product_line, region_prefix,
-    channel, customer_tag, department_code, strategy). All or nothing."""
+    channel, customer_tag, department_code, strategy) or, with ``?format=yaml``, a YAML list of
+    mappings with the same keys. All or nothing."""
+    importer = service.import_rules_yaml if file_format == "yaml" else service.import_rules_csv
     created = {
-        rule.id
-        for rule in service.import_rules_csv(
-            session, csv_text, actor=actor_of(user), clock=kesu.clock
-        )
+        rule.id for rule in importer(session, rules_text, actor=actor_of(user), clock=kesu.clock)
     }
     return [rule for rule in queries.rules(session) if rule.id in created]
 
