@@ -346,3 +346,72 @@ def test_yaml_import(kesu: Kesu, session: Session, personas: Personas) -> None:
         routing.import_rules_yaml(session, "name: [unclosed", actor=ADMIN, clock=kesu.clock)
     see_committed(session)
     assert session.scalar(select(func.count()).select_from(RoutingRule)) == 2
+
+
+def test_the_routing_rules_page(
+    client: TestClient, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    accounts.create_user(
+        session,
+        username="admin",
+        display_name="管理员",
+        role=Role.ADMIN,
+        password=PASSWORD,
+        clock=kesu.clock,
+    )
+    client.post("/login", data={"username": "admin", "password": PASSWORD, "next": "/agent"})
+    page = client.get("/agent/admin/routing")
+    assert "还没有派单规则" in page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf is not None
+    added = client.post(
+        "/agent/admin/routing",
+        data={
+            "csrf": csrf.group(1),
+            "name": "物流",
+            "position": "10",
+            "category": "logistics",
+            "department_code": "LOG",
+            "strategy": "least_loaded",
+        },
+        follow_redirects=True,
+    )
+    assert "储运部" in added.text
+    assert "最少在办" in added.text
+    imported = client.post(
+        "/agent/admin/routing/import",
+        data={"csrf": csrf.group(1)},
+        files={
+            "rules_file": (
+                "rules.yaml",
+                "- name: 质量\n  category: product_quality\n  department_code: QA\n".encode(),
+                "application/yaml",
+            )
+        },
+        follow_redirects=True,
+    )
+    assert "质量管理部" in imported.text
+    refused = client.post(
+        "/agent/admin/routing/import",
+        data={"csrf": csrf.group(1)},
+        files={"rules_file": ("rules.csv", b"name,department_code\nx,NOPE\n", "text/csv")},
+    )
+    assert refused.status_code == 422
+    assert "NOPE" in refused.text
+    assert [r.name for r in session.scalars(select(RoutingRule).order_by(RoutingRule.id))] == [
+        "物流",
+        "质量",
+    ]
+
+
+def test_only_administrators_change_rules_from_the_page(
+    client: TestClient, personas: Personas
+) -> None:
+    client.post("/login", data={"username": "zhangmin", "password": PASSWORD, "next": "/agent"})
+    page = client.get("/agent/admin/routing")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf is not None
+    refused = client.post(
+        "/agent/admin/routing", data={"csrf": csrf.group(1), "name": "x", "department_code": "LOG"}
+    )
+    assert refused.status_code == 403

@@ -18,6 +18,7 @@ from kesu.web.api import routing as routing_api
 from kesu.web.api import sla as sla_api
 from kesu.web.api import system as system_api
 from kesu.web.api import triage as triage_api
+from kesu.web.pages import admin as admin_pages
 from kesu.web.pages import agent as agent_pages
 from kesu.web.pages import portal as portal_pages
 from kesu.web.pages import rendering
@@ -46,6 +47,7 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(escalation_api.router)
     app.include_router(portal_pages.router)
     app.include_router(agent_pages.router)
+    app.include_router(admin_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

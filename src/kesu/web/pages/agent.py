@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +14,7 @@ from kesu.accounts.models import User
 from kesu.bootstrap import Kesu
 from kesu.complaints import queries, service
 from kesu.complaints.lifecycle import Action, Status
-from kesu.core.errors import KesuError, PermissionDenied
+from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
 from kesu.escalation import packet as escalation_packet_builder
 from kesu.escalation import queries as escalation_queries
@@ -28,30 +26,13 @@ from kesu.text.analysis import Priority
 from kesu.text.classify import CATEGORIES
 from kesu.triage import queries as triage_queries
 from kesu.triage import service as triage_service
-from kesu.web.deps import SESSION_COOKIE, DbSession, KesuApp, OptionalUser, actor_of, csrf_token
+from kesu.web.deps import SESSION_COOKIE, DbSession, KesuApp, OptionalUser, actor_of
 from kesu.web.pages.forms import PostedComplaint, complaint_form_context, read_complaint_form
+from kesu.web.pages.guards import check_csrf, csrf_for, safe_next, to_login
 from kesu.web.pages.portal import file_posted_complaint
 from kesu.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-
-
-def _csrf(request: Request, kesu: KesuApp) -> str:
-    return csrf_token(kesu, request.cookies.get(SESSION_COOKIE, ""))
-
-
-def _check_csrf(request: Request, kesu: KesuApp, posted: str) -> None:
-    if not hmac.compare_digest(_csrf(request, kesu), posted):
-        raise PermissionDenied()
-
-
-def _safe_next(target: str) -> str:
-    # Only paths on this site: a crafted link must not bounce a signed-in agent elsewhere.
-    return target if target.startswith("/") and not target.startswith("//") else "/agent"
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -59,7 +40,7 @@ def login_form(
     request: Request, next_path: Annotated[str, Query(alias="next")] = "/agent"
 ) -> HTMLResponse:
     return render(
-        request, "agent/login.html", {"error": None, "next": _safe_next(next_path), "username": ""}
+        request, "agent/login.html", {"error": None, "next": safe_next(next_path), "username": ""}
     )
 
 
@@ -79,11 +60,11 @@ def login(
     except KesuError as error:
         context = {
             "error": error.message(Language.ZH),
-            "next": _safe_next(next_path),
+            "next": safe_next(next_path),
             "username": username,
         }
         return render(request, "agent/login.html", context, status_code=error.http_status)
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response = RedirectResponse(safe_next(next_path), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -114,7 +95,7 @@ def queue(
     before_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     if user is None:
-        return _to_login(request)
+        return to_login(request)
     rows = queries.list_complaints(
         session,
         actor_of(user),
@@ -161,7 +142,7 @@ def _detail(
             "special_attention": complaint.special_attention,
             "categories": CATEGORIES,
             "priorities": list(Priority),
-            "csrf": _csrf(request, kesu),
+            "csrf": csrf_for(request, kesu),
             "error": error,
         },
         status_code=status_code,
@@ -173,7 +154,7 @@ def detail(
     complaint_id: int, request: Request, session: DbSession, kesu: KesuApp, user: OptionalUser
 ) -> Response:
     if user is None:
-        return _to_login(request)
+        return to_login(request)
     return _detail(request, session, kesu, user, complaint_id)
 
 
@@ -190,8 +171,8 @@ def transition(
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     if user is None:
-        return _to_login(request)
-    _check_csrf(request, kesu, csrf)
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
     try:
         service.transition_complaint(
             session,
@@ -228,8 +209,8 @@ def assign(
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     if user is None:
-        return _to_login(request)
-    _check_csrf(request, kesu, csrf)
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
     try:
         service.assign_complaint(
             session,
@@ -265,8 +246,8 @@ def route(
     csrf: Annotated[str, Form()],
 ) -> Response:
     if user is None:
-        return _to_login(request)
-    _check_csrf(request, kesu, csrf)
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
     try:
         routing_service.route_complaint(
             session,
@@ -301,8 +282,8 @@ def reassign(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if user is None:
-        return _to_login(request)
-    _check_csrf(request, kesu, csrf)
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
     try:
         service.reassign_complaint(
             session,
@@ -340,8 +321,8 @@ def escalate(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if user is None:
-        return _to_login(request)
-    _check_csrf(request, kesu, csrf)
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
     command = (
         escalation_service.escalate_complaint if direction == "up" else escalation_service.send_back
     )
@@ -375,7 +356,7 @@ def escalation_packet(
 ) -> Response:
     """The escalation packet as a page a superior reads before taking the case."""
     if user is None:
-        return _to_login(request)
+        return to_login(request)
     complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)
     built = escalation_packet_builder.build_packet(
         session, complaint, now=kesu.clock.now(), language=Language.ZH
@@ -400,8 +381,8 @@ def correct_triage(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if user is None:
-        return _to_login(request)
-    _check_csrf(request, kesu, csrf)
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
     try:
         triage_service.correct_triage(
             session,
@@ -429,7 +410,7 @@ def correct_triage(
 def breaches(request: Request, session: DbSession, user: OptionalUser) -> Response:
     """Missed deadlines, for supervisors and anyone who works the queue."""
     if user is None:
-        return _to_login(request)
+        return to_login(request)
     rows = escalation_queries.breaches(session, actor_of(user), Language.ZH)
     return render(
         request,
@@ -442,18 +423,18 @@ def breaches(request: Request, session: DbSession, user: OptionalUser) -> Respon
 def entry_form(request: Request, kesu: KesuApp, user: OptionalUser) -> Response:
     """Agent entry of a complaint received by phone, at the counter or on site."""
     if user is None:
-        return _to_login(request)
+        return to_login(request)
     context = complaint_form_context({"demands": [], "channel": "phone"}, {}, staff=True)
     return render(
-        request, "portal/file.html", {**context, "user": user, "csrf": _csrf(request, kesu)}
+        request, "portal/file.html", {**context, "user": user, "csrf": csrf_for(request, kesu)}
     )
 
 
 def _enter(
     request: Request, kesu: Kesu, session: Session, user: User, posted: PostedComplaint
 ) -> Response:
-    _check_csrf(request, kesu, posted.csrf)
-    extra = {"user": user, "csrf": _csrf(request, kesu)}
+    check_csrf(request, kesu, posted.csrf)
+    extra = {"user": user, "csrf": csrf_for(request, kesu)}
     result = file_posted_complaint(
         request, kesu, session, posted, agent=actor_of(user), extra=extra
     )
@@ -467,6 +448,6 @@ async def enter_complaint(
     request: Request, kesu: KesuApp, session: DbSession, user: OptionalUser
 ) -> Response:
     if user is None:
-        return _to_login(request)
+        return to_login(request)
     posted = await read_complaint_form(request, kesu.intake_policy.evidence.max_bytes)
     return await run_in_threadpool(_enter, request, kesu, session, user, posted)
