@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -149,6 +150,30 @@ def _detail(
     )
 
 
+def _perform(
+    request: Request,
+    session: Session,
+    kesu: Kesu,
+    user: User,
+    complaint_id: int,
+    command: Callable[[], object],
+) -> Response:
+    """Run one command for a form post: back to the complaint, or the page again with the error."""
+    try:
+        command()
+    except KesuError as error:
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error=error.message(Language.ZH),
+            status_code=error.http_status,
+        )
+    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+
+
 @router.get("/agent/complaints/{complaint_id}", response_class=HTMLResponse, response_model=None)
 def detail(
     complaint_id: int, request: Request, session: DbSession, kesu: KesuApp, user: OptionalUser
@@ -173,8 +198,13 @@ def transition(
     if user is None:
         return to_login(request)
     check_csrf(request, kesu, csrf)
-    try:
-        service.transition_complaint(
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: service.transition_complaint(
             session,
             complaint_id=complaint_id,
             action=action,
@@ -182,18 +212,8 @@ def transition(
             actor=actor_of(user),
             clock=kesu.clock,
             note=note or None,
-        )
-    except KesuError as error:
-        return _detail(
-            request,
-            session,
-            kesu,
-            user,
-            complaint_id,
-            error=error.message(Language.ZH),
-            status_code=error.http_status,
-        )
-    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/agent/complaints/{complaint_id}/assignment", response_model=None)
@@ -211,8 +231,13 @@ def assign(
     if user is None:
         return to_login(request)
     check_csrf(request, kesu, csrf)
-    try:
-        service.assign_complaint(
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: service.assign_complaint(
             session,
             complaint_id=complaint_id,
             expected_version=version,
@@ -221,18 +246,8 @@ def assign(
             actor=actor_of(user),
             clock=kesu.clock,
             note=note or None,
-        )
-    except KesuError as error:
-        return _detail(
-            request,
-            session,
-            kesu,
-            user,
-            complaint_id,
-            error=error.message(Language.ZH),
-            status_code=error.http_status,
-        )
-    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/agent/complaints/{complaint_id}/route", response_model=None)
@@ -248,25 +263,20 @@ def route(
     if user is None:
         return to_login(request)
     check_csrf(request, kesu, csrf)
-    try:
-        routing_service.route_complaint(
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: routing_service.route_complaint(
             session,
             complaint_id=complaint_id,
             expected_version=version,
             actor=actor_of(user),
             clock=kesu.clock,
-        )
-    except KesuError as error:
-        return _detail(
-            request,
-            session,
-            kesu,
-            user,
-            complaint_id,
-            error=error.message(Language.ZH),
-            status_code=error.http_status,
-        )
-    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/agent/complaints/{complaint_id}/reassignment", response_model=None)
@@ -284,8 +294,13 @@ def reassign(
     if user is None:
         return to_login(request)
     check_csrf(request, kesu, csrf)
-    try:
-        service.reassign_complaint(
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: service.reassign_complaint(
             session,
             complaint_id=complaint_id,
             expected_version=version,
@@ -294,18 +309,8 @@ def reassign(
             reason=reason,
             actor=actor_of(user),
             clock=kesu.clock,
-        )
-    except KesuError as error:
-        return _detail(
-            request,
-            session,
-            kesu,
-            user,
-            complaint_id,
-            error=error.message(Language.ZH),
-            status_code=error.http_status,
-        )
-    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+        ),
+    )
 
 
 @router.post("/agent/complaints/{complaint_id}/escalation", response_model=None)
@@ -326,26 +331,21 @@ def escalate(
     command = (
         escalation_service.escalate_complaint if direction == "up" else escalation_service.send_back
     )
-    try:
-        command(
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: command(
             session,
             complaint_id=complaint_id,
             expected_version=version,
             reason=reason,
             actor=actor_of(user),
             clock=kesu.clock,
-        )
-    except KesuError as error:
-        return _detail(
-            request,
-            session,
-            kesu,
-            user,
-            complaint_id,
-            error=error.message(Language.ZH),
-            status_code=error.http_status,
-        )
-    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+        ),
+    )
 
 
 @router.get(
@@ -383,8 +383,13 @@ def correct_triage(
     if user is None:
         return to_login(request)
     check_csrf(request, kesu, csrf)
-    try:
-        triage_service.correct_triage(
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: triage_service.correct_triage(
             session,
             complaint_id=complaint_id,
             category=category or None,
@@ -392,18 +397,8 @@ def correct_triage(
             actor=actor_of(user),
             clock=kesu.clock,
             note=note or None,
-        )
-    except KesuError as error:
-        return _detail(
-            request,
-            session,
-            kesu,
-            user,
-            complaint_id,
-            error=error.message(Language.ZH),
-            status_code=error.http_status,
-        )
-    return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
+        ),
+    )
 
 
 @router.get("/agent/breaches", response_class=HTMLResponse, response_model=None)
