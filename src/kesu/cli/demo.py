@@ -89,7 +89,6 @@ _CUSTOMER_ACTIONS = {Action.WITHDRAW}
 
 @dataclass(frozen=True)
 class Staff:
-    departments: dict[str, int]
     agent: Actor
     supervisor: Actor
 
@@ -134,7 +133,6 @@ def ensure_staff(session: Session, kesu: Kesu) -> Staff:
                 clock=kesu.clock,
             )
     return Staff(
-        departments=departments,
         agent=_actor(users["zhangmin"]),
         supervisor=_actor(users["liqiang"]),
     )
