@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     TRANSFER_ISSUED = "transfer_issued"
     TRANSFER_URGED = "transfer_urged"
     TRANSFER_ANSWERED = "transfer_answered"
+    CONTACT_RECORDED = "contact_recorded"
     VOUCHER_OFFERED = "voucher_offered"
 
 
@@ -50,6 +51,7 @@ EVENT_LABELS = {
     EventKind.TRANSFER_ISSUED: ("已转办被投诉方", "Transferred to the respondent"),
     EventKind.TRANSFER_URGED: ("催办被投诉方", "Respondent urged"),
     EventKind.TRANSFER_ANSWERED: ("被投诉方已答复", "Respondent answered"),
+    EventKind.CONTACT_RECORDED: ("与客户沟通", "Contact with the customer"),
     EventKind.VOUCHER_OFFERED: ("超时补偿", "Compensation for the delay"),
 }
 

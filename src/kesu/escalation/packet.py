@@ -13,6 +13,8 @@ from kesu.core.i18n import Language, label
 from kesu.escalation.models import EscalationRecord
 from kesu.escalation.schemas import EmotionPoint, EscalationPacket, EscalationRead
 from kesu.escalation.service import LEVEL_LABELS
+from kesu.handling import queries as handling_queries
+from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS
 from kesu.sla import queries as sla_queries
 from kesu.text.signals import THREAT_LABELS
 from kesu.triage.models import TriageDecision
@@ -64,6 +66,7 @@ def build_packet(
             for d in decisions
         ],
         threats=threats,
+        communications=handling_queries.contacts(session, complaint.id),
         prepared_at=now,
     )
 
@@ -98,6 +101,17 @@ def render_markdown(packet: EscalationPacket) -> str:
             f"| {p.at.isoformat()} | {p.anger_level} | {p.anger_score} | {p.priority} |"
             for p in packet.emotion_trend
         ],
+        "",
+        "## 沟通记录",
+        "",
+        *(
+            [
+                f"- {m.contacted_at.isoformat()} {label(CONTACT_CHANNEL_LABELS, m.channel, Language.ZH)}"
+                f"（{label(DIRECTION_LABELS, m.direction, Language.ZH)}，{m.recorded_by_name}）：{m.summary}"
+                for m in packet.communications
+            ]
+            or ["无"]
+        ),
         "",
         "## 时限",
         "",

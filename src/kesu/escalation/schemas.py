@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from kesu.complaints.schemas import ComplaintRead
+from kesu.handling.schemas import ContactRead
 from kesu.sla.schemas import ClockRead
 
 
@@ -48,4 +49,5 @@ class EscalationPacket(BaseModel):
     clocks: list[ClockRead]
     emotion_trend: list[EmotionPoint]
     threats: list[str]
+    communications: list[ContactRead]
     prepared_at: datetime

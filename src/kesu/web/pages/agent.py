@@ -20,6 +20,9 @@ from kesu.core.i18n import Language
 from kesu.escalation import packet as escalation_packet_builder
 from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
+from kesu.handling import queries as handling_queries
+from kesu.handling import service as handling_service
+from kesu.handling.schemas import ContactChannel, ContactCreate, Direction
 from kesu.routing import queries as routing_queries
 from kesu.routing import service as routing_service
 from kesu.sla import queries as sla_queries
@@ -141,6 +144,8 @@ def _detail(
             ),
             "escalation_label": escalation_service.LEVEL_LABELS[complaint.escalation_level][0],
             "special_attention": complaint.special_attention,
+            "contacts": handling_queries.contacts(session, complaint.id),
+            "contact_channels": list(ContactChannel),
             "categories": CATEGORIES,
             "priorities": list(Priority),
             "csrf": csrf_for(request, kesu),
@@ -365,6 +370,42 @@ def escalation_packet(
         request,
         "agent/packet.html",
         {"user": user, "packet": built, "levels": escalation_service.LEVEL_LABELS},
+    )
+
+
+@router.post("/agent/complaints/{complaint_id}/contacts", response_model=None)
+def record_contact(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+    channel: Annotated[ContactChannel, Form()],
+    direction: Annotated[Direction, Form()] = Direction.OUTBOUND,
+    summary: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    if user is None:
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
+    # Channel and direction are checked by the form types; the service checks the summary and
+    # answers in words a person reads (an empty one is refused there, not with a 500).
+    contact = ContactCreate.model_construct(
+        channel=channel, direction=direction, summary=summary, contacted_at=None
+    )
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: handling_service.record_contact(
+            session,
+            complaint_id=complaint_id,
+            contact=contact,
+            actor=actor_of(user),
+            clock=kesu.clock,
+        ),
     )
 
 

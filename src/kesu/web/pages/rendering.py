@@ -15,6 +15,7 @@ from kesu.complaints.lifecycle import ACTION_LABELS, STATUS_LABELS
 from kesu.complaints.models import CHANNEL_LABELS, DEMAND_LABELS, TARGET_LABELS
 from kesu.core.i18n import Labels, Language, label
 from kesu.core.text_limits import mask_phone
+from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS
 from kesu.text.analysis import PRIORITY_LABELS
 from kesu.text.classify import CATEGORY_LABELS
 
@@ -42,6 +43,8 @@ _TABLES: dict[str, Labels] = {
     "event": EVENT_LABELS,
     "category": CATEGORY_LABELS,
     "priority": PRIORITY_LABELS,
+    "contact_channel": CONTACT_CHANNEL_LABELS,
+    "direction": DIRECTION_LABELS,
 }
 
 
