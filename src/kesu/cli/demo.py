@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from kesu.complaints.queries import customer_actor
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
 from kesu.core.clock import FixedClock
+from kesu.handling import remedies
+from kesu.handling.schemas import RemedyCreate, RemedyKind
 from kesu.intake import service as intake
 from kesu.routing import service as routing
 from kesu.routing.models import RoutingRule
@@ -83,7 +86,7 @@ STAGE_PATHS: dict[str, list[Action]] = {
     "withdrawn": [Action.TRIAGE, Action.WITHDRAW],
     "waiting_customer": [*_INVESTIGATING, Action.WAIT_FOR_CUSTOMER],
 }
-_SUPERVISOR_ACTIONS = {Action.APPROVE_REMEDY, Action.ARCHIVE, Action.RETURN_REMEDY}
+_SUPERVISOR_ACTIONS = {Action.ARCHIVE}
 _CUSTOMER_ACTIONS = {Action.WITHDRAW}
 
 
@@ -91,6 +94,56 @@ _CUSTOMER_ACTIONS = {Action.WITHDRAW}
 class Staff:
     agent: Actor
     supervisor: Actor
+
+
+# Demo remedies go through the real commands: a ¥300 compensation is above an agent's ¥200
+# authority, so every demo case on the remedy path waits for, and gets, the supervisor's approval.
+DEMO_COMPENSATION = Decimal("300")
+
+
+def _propose(session: Session, staff: Staff, complaint: Complaint, clock: FixedClock) -> Complaint:
+    remedies.propose_remedy(
+        session,
+        complaint_id=complaint.id,
+        draft=RemedyCreate(
+            version=complaint.version,
+            kind=RemedyKind.COMPENSATION,
+            amount=DEMO_COMPENSATION,
+            description="按客户诉求处理，并补偿 300 元",
+        ),
+        actor=staff.agent,
+        clock=clock,
+    )
+    return complaint  # the same instance the command updated (one session, one identity map)
+
+
+def _submit(session: Session, staff: Staff, complaint: Complaint, clock: FixedClock) -> Complaint:
+    return remedies.submit_remedies(
+        session,
+        complaint_id=complaint.id,
+        expected_version=complaint.version,
+        actor=staff.agent,
+        clock=clock,
+    )
+
+
+def _approve(session: Session, staff: Staff, complaint: Complaint, clock: FixedClock) -> Complaint:
+    return remedies.decide_remedies(
+        session,
+        complaint_id=complaint.id,
+        expected_version=complaint.version,
+        approve=True,
+        comment="同意，尽快落实",
+        actor=staff.supervisor,
+        clock=clock,
+    )
+
+
+_REMEDY_STEPS = {
+    Action.PROPOSE_REMEDY: _propose,
+    Action.REQUEST_APPROVAL: _submit,
+    Action.APPROVE_REMEDY: _approve,
+}
 
 
 def _actor(user: User) -> Actor:
@@ -164,6 +217,9 @@ def _advance(
             if last or action in {Action.REJECT, Action.WAIT_FOR_CUSTOMER, Action.REOPEN}
             else None
         )
+        if action in _REMEDY_STEPS:
+            complaint = _REMEDY_STEPS[action](session, staff, complaint, clock)
+            continue
         if action is Action.ASSIGN:
             complaint = routing.route_complaint(
                 session,

@@ -27,6 +27,14 @@ class ReasonRequired(InvalidInput):
     message_en = "The action {action} needs a reason."
 
 
+class UseRemedyCommands(Conflict):
+    code = "use_remedy_commands"
+    message_zh = "“{action}”需通过处理方案功能完成（提出方案、提交、主管批示）。"
+    message_en = (
+        "The action {action} is taken through the remedy commands (propose, submit, decide)."
+    )
+
+
 class EvidenceRefused(InvalidInput):
     code = "evidence_refused"
     message_zh = "附件“{filename}”未被接受：{reason}"

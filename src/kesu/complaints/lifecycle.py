@@ -141,6 +141,19 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
 """Derived view: every status reachable from each status (for documentation and tests)."""
 
 
+REMEDY_ACTIONS = frozenset(
+    {
+        Action.PROPOSE_REMEDY,
+        Action.REQUEST_APPROVAL,
+        Action.APPROVE_REMEDY,
+        Action.RETURN_REMEDY,
+        Action.CARRY_OUT,
+    }
+)
+"""Taken only through the remedy commands of ``kesu.handling``, which check the proposals and the
+authority limits (主管批示); a bare status change would skip both."""
+
+
 def allowed_actions(status: Status) -> list[Action]:
     """The actions a person may take now, in table order (pages show only these buttons)."""
     return [action for action, rule in RULES.items() if status in rule.sources]

@@ -22,6 +22,7 @@ from kesu.complaints.errors import (
     EvidenceRefused,
     InvalidTransition,
     ReasonRequired,
+    UseRemedyCommands,
 )
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.lifecycle import Action, Status, StatusCategory
@@ -208,6 +209,7 @@ def transition_complaint(
     actor: Actor,
     clock: Clock,
     note: str | None = None,
+    via_remedy_command: bool = False,
 ) -> Complaint:
     """Apply one lifecycle action; refused actions raise before anything is written.
 
@@ -216,6 +218,8 @@ def transition_complaint(
     longer at ``expected_version``, ``PermissionDenied`` if the actor may not take the action.
     """
     with transaction(session):
+        if action in lifecycle.REMEDY_ACTIONS and not via_remedy_command:
+            raise UseRemedyCommands(action=action.value)
         complaint = _load_for_update(session, complaint_id, expected_version)
         _authorise(actor, complaint, action)
         current = Status(complaint.status)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -66,3 +67,83 @@ class ContactRead(BaseModel):
     summary: str
     contacted_at: datetime
     recorded_by_name: str
+
+
+class RemedyKind(StrEnum):
+    RETURN = "return"
+    EXCHANGE = "exchange"
+    REPAIR = "repair"
+    DISCOUNT = "discount"
+    COMPENSATION = "compensation"
+    VOUCHER = "voucher"
+    APOLOGY = "apology"
+    EXPLANATION = "explanation"
+
+
+REMEDY_LABELS = {
+    RemedyKind.RETURN: ("退货退款", "Return"),
+    RemedyKind.EXCHANGE: ("换货", "Exchange"),
+    RemedyKind.REPAIR: ("维修", "Repair"),
+    RemedyKind.DISCOUNT: ("折扣", "Discount"),
+    RemedyKind.COMPENSATION: ("赔偿", "Compensation"),
+    RemedyKind.VOUCHER: ("代金券", "Voucher"),
+    RemedyKind.APOLOGY: ("道歉", "Apology"),
+    RemedyKind.EXPLANATION: ("解释说明", "Explanation"),
+}
+
+
+class RemedyCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": 4,
+                    "kind": "compensation",
+                    "amount": "386.00",
+                    "description": "赔偿医药费",
+                }
+            ]
+        },
+    )
+
+    version: Annotated[int, Field(ge=1)]
+    kind: RemedyKind
+    amount: Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2)] | None = None
+    """Yuan (CNY), at most two decimals; for money remedies."""
+    description: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class RemedyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    amount_fen: int | None
+    currency: str
+    description: str
+    status: str
+    proposed_by_name: str
+    proposed_at: datetime
+    decided_by_name: str | None
+    decided_at: datetime | None
+    decision_comment: str | None
+
+
+class VersionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 5}]})
+
+    version: Annotated[int, Field(ge=1)]
+
+
+class RemedyDecision(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"version": 6, "approve": False, "comment": "金额过高，请按半数再谈"}]
+        },
+    )
+
+    version: Annotated[int, Field(ge=1)]
+    approve: bool
+    comment: Annotated[str, Field(max_length=5000)] | None = None

@@ -5,9 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from kesu.complaints import queries as complaint_queries
-from kesu.handling import queries, service
-from kesu.handling.schemas import ContactCreate, ContactRead
-from kesu.web.deps import CurrentUser, DbSession, KesuApp, actor_of
+from kesu.complaints.schemas import ComplaintRead
+from kesu.handling import queries, remedies, service
+from kesu.handling.schemas import (
+    ContactCreate,
+    ContactRead,
+    RemedyCreate,
+    RemedyDecision,
+    RemedyRead,
+    VersionRequest,
+)
+from kesu.web.deps import CurrentUser, DbSession, KesuApp, RequestLanguage, actor_of
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["handling"])
 
@@ -32,3 +40,72 @@ def record_contact(
         session, complaint_id=complaint_id, contact=body, actor=actor_of(user), clock=kesu.clock
     )
     return ContactRead.model_validate(record)
+
+
+_REMEDY_ERRORS: dict[int | str, dict[str, str]] = {
+    403: {"description": "`permission_denied` (outside your authority limit)"},
+    409: {"description": "`invalid_transition`, `concurrent_update`, `no_remedy_proposed`"},
+    422: {"description": "`invalid_input`, `validation_error`"},
+}
+
+
+@router.get("/{complaint_id}/remedies")
+def list_remedies(complaint_id: int, session: DbSession, user: CurrentUser) -> list[RemedyRead]:
+    complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
+    return queries.remedies(session, complaint.id)
+
+
+@router.post(
+    "/{complaint_id}/remedies", status_code=status.HTTP_201_CREATED, responses=_REMEDY_ERRORS
+)
+def propose_remedy(
+    complaint_id: int, body: RemedyCreate, session: DbSession, user: CurrentUser, kesu: KesuApp
+) -> RemedyRead:
+    """Propose a remedy (the first moves an investigated complaint to 已提出处理方案); amounts in yuan."""
+    proposal = remedies.propose_remedy(
+        session, complaint_id=complaint_id, draft=body, actor=actor_of(user), clock=kesu.clock
+    )
+    return RemedyRead.model_validate(proposal)
+
+
+@router.post("/{complaint_id}/remedies/submit", responses=_REMEDY_ERRORS)
+def submit_remedies(
+    complaint_id: int,
+    body: VersionRequest,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+    language: RequestLanguage,
+) -> ComplaintRead:
+    """Within the proposer's authority (agent ¥200, handler ¥500, supervisor ¥5,000) the remedies
+    are carried out at once; above it they wait for approval (主管批示)."""
+    complaint = remedies.submit_remedies(
+        session,
+        complaint_id=complaint_id,
+        expected_version=body.version,
+        actor=actor_of(user),
+        clock=kesu.clock,
+    )
+    return complaint_queries.staff_view(session, complaint, language)
+
+
+@router.post("/{complaint_id}/remedies/decision", responses=_REMEDY_ERRORS)
+def decide_remedies(
+    complaint_id: int,
+    body: RemedyDecision,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+    language: RequestLanguage,
+) -> ComplaintRead:
+    """Approve (within your own limit) or return to the handler with a comment."""
+    complaint = remedies.decide_remedies(
+        session,
+        complaint_id=complaint_id,
+        expected_version=body.version,
+        approve=body.approve,
+        comment=body.comment,
+        actor=actor_of(user),
+        clock=kesu.clock,
+    )
+    return complaint_queries.staff_view(session, complaint, language)

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from kesu.accounts import service as accounts
 from kesu.accounts.models import User
 from kesu.bootstrap import Kesu
 from kesu.complaints import queries, service
-from kesu.complaints.lifecycle import Action, Status
+from kesu.complaints.lifecycle import REMEDY_ACTIONS, Action, Status
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
 from kesu.escalation import packet as escalation_packet_builder
 from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
 from kesu.handling import queries as handling_queries
+from kesu.handling import remedies
 from kesu.handling import service as handling_service
-from kesu.handling.schemas import ContactChannel, ContactCreate, Direction
+from kesu.handling.schemas import ContactChannel, ContactCreate, Direction, RemedyCreate, RemedyKind
 from kesu.routing import queries as routing_queries
 from kesu.routing import service as routing_service
 from kesu.sla import queries as sla_queries
@@ -131,7 +134,17 @@ def _detail(
         {
             "user": user,
             "view": view,
-            "actions": [Action(a) for a in view.allowed_actions if a != Action.ASSIGN],
+            "actions": [
+                Action(a)
+                for a in view.allowed_actions
+                if a != Action.ASSIGN and Action(a) not in REMEDY_ACTIONS
+            ],
+            "remedies": handling_queries.remedies(session, complaint.id),
+            "remedy_kinds": list(RemedyKind),
+            "can_propose": Status(complaint.status)
+            in {Status.INVESTIGATING, Status.REMEDY_PROPOSED},
+            "can_submit": complaint.status == Status.REMEDY_PROPOSED,
+            "can_decide": complaint.status == Status.AWAITING_APPROVAL,
             "can_assign": Action.ASSIGN in view.allowed_actions,
             "departments": queries.departments(session),
             "triage": triage_queries.triage_view(session, complaint, Language.ZH),
@@ -404,6 +417,87 @@ def record_contact(
             complaint_id=complaint_id,
             contact=contact,
             actor=actor_of(user),
+            clock=kesu.clock,
+        ),
+    )
+
+
+@router.post("/agent/complaints/{complaint_id}/remedies", response_model=None)
+def remedy_form(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+    step: Annotated[str, Form(pattern="^(propose|submit|approve|return)$")],
+    version: Annotated[int, Form(ge=1)],
+    kind: Annotated[RemedyKind, Form()] = RemedyKind.EXPLANATION,
+    amount: Annotated[str, Form(max_length=20)] = "",
+    description: Annotated[str, Form(max_length=5000)] = "",
+    comment: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Propose, submit, and decide remedies (one form, the button names the step)."""
+    if user is None:
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
+    actor = actor_of(user)
+    if step == "propose":
+        try:
+            draft = RemedyCreate(
+                version=version,
+                kind=kind,
+                amount=Decimal(amount) if amount.strip() else None,
+                description=description,
+            )
+        except (ValidationError, InvalidOperation):
+            return _detail(
+                request,
+                session,
+                kesu,
+                user,
+                complaint_id,
+                error="方案内容或金额格式不正确。",
+                status_code=422,
+            )
+        return _perform(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            lambda: remedies.propose_remedy(
+                session, complaint_id=complaint_id, draft=draft, actor=actor, clock=kesu.clock
+            ),
+        )
+    if step == "submit":
+        return _perform(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            lambda: remedies.submit_remedies(
+                session,
+                complaint_id=complaint_id,
+                expected_version=version,
+                actor=actor,
+                clock=kesu.clock,
+            ),
+        )
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: remedies.decide_remedies(
+            session,
+            complaint_id=complaint_id,
+            expected_version=version,
+            approve=step == "approve",
+            comment=comment or None,
+            actor=actor,
             clock=kesu.clock,
         ),
     )

@@ -15,7 +15,7 @@ from kesu.complaints.lifecycle import ACTION_LABELS, STATUS_LABELS
 from kesu.complaints.models import CHANNEL_LABELS, DEMAND_LABELS, TARGET_LABELS
 from kesu.core.i18n import Labels, Language, label
 from kesu.core.text_limits import mask_phone
-from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS
+from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS, REMEDY_LABELS
 from kesu.text.analysis import PRIORITY_LABELS
 from kesu.text.classify import CATEGORY_LABELS
 
@@ -45,6 +45,7 @@ _TABLES: dict[str, Labels] = {
     "priority": PRIORITY_LABELS,
     "contact_channel": CONTACT_CHANNEL_LABELS,
     "direction": DIRECTION_LABELS,
+    "remedy": REMEDY_LABELS,
 }
 
 
