@@ -85,7 +85,7 @@ def _walk(kesu: Kesu, session: Session, personas: Personas, target: Status) -> C
             actor=_actor_for(action, complaint, personas),
             clock=kesu.clock,
             note="说明",
-            via_remedy_command=True,
+            via_command=True,
         )
     assert complaint.status == target
     return complaint
@@ -120,7 +120,7 @@ def _apply(
         actor=_actor_for(action, complaint, personas),
         clock=kesu.clock,
         note="原因说明",
-        via_remedy_command=True,
+        via_command=True,
     )
 
 
@@ -198,7 +198,7 @@ def test_actions_that_need_a_reason_refuse_without_one(
             actor=_actor_for(action, complaint, personas),
             clock=kesu.clock,
             note="   ",
-            via_remedy_command=True,
+            via_command=True,
         )
     see_committed(session)
     stored = session.get(Complaint, complaint.id)

@@ -14,7 +14,7 @@ from kesu.accounts import service as accounts
 from kesu.accounts.models import Role
 from kesu.bootstrap import Kesu
 from kesu.complaints import service as complaints
-from kesu.complaints.errors import InvalidTransition, UseRemedyCommands
+from kesu.complaints.errors import InvalidTransition, UseDomainCommand
 from kesu.complaints.lifecycle import Action
 from kesu.complaints.models import Complaint
 from kesu.core.actors import Actor, ActorKind
@@ -226,7 +226,7 @@ def test_the_generic_transition_cannot_skip_the_remedy_commands(
         Action.REQUEST_APPROVAL,
         Action.APPROVE_REMEDY,
     ):
-        with pytest.raises(UseRemedyCommands):
+        with pytest.raises(UseDomainCommand):
             complaints.transition_complaint(
                 session,
                 complaint_id=complaint.id,
@@ -301,7 +301,7 @@ def test_remedies_through_the_api_and_the_page(
         json={"action": "carry_out", "version": complaint.version + 1},
         headers=agent,
     )
-    assert (generic.status_code, generic.json()["code"]) == (409, "use_remedy_commands")
+    assert (generic.status_code, generic.json()["code"]) == (409, "use_domain_command")
     submitted = client.post(
         f"/api/v1/complaints/{complaint.id}/remedies/submit",
         json={"version": complaint.version + 1},

@@ -320,7 +320,7 @@ def test_a_reopened_complaint_gets_a_fresh_resolution_clock(
             expected_version=complaint.version,
             actor=personas.zhang_min.actor,
             clock=clock,
-            via_remedy_command=True,  # the remedy itself is not the subject here
+            via_command=True,  # the remedy itself is not the subject here
         )
     assert _clocks(session, complaint.id)[ClockKind.RESOLUTION].state == ClockState.STOPPED
     clock.advance(timedelta(days=20))

@@ -172,7 +172,7 @@ def test_agent_works_a_complaint_through_the_api(
         json={"action": "archive", "version": assigned.json()["version"]},
         headers=agent,
     )
-    assert refused.status_code == 403
+    assert (refused.status_code, refused.json()["code"]) == (409, "use_domain_command")
     not_allowed = client.post(
         f"/api/v1/complaints/{complaint_id}/transitions",
         json={"action": "close", "version": assigned.json()["version"]},

@@ -27,8 +27,11 @@ from kesu.complaints.queries import customer_actor
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
 from kesu.core.clock import FixedClock
+from kesu.followup import service as followup
+from kesu.followup.schemas import VisitAnswer
 from kesu.handling import remedies
-from kesu.handling.schemas import RemedyCreate, RemedyKind
+from kesu.handling import service as handling
+from kesu.handling.schemas import ContactChannel, ContactCreate, RemedyCreate, RemedyKind
 from kesu.intake import service as intake
 from kesu.routing import service as routing
 from kesu.routing.models import RoutingRule
@@ -139,10 +142,43 @@ def _approve(session: Session, staff: Staff, complaint: Complaint, clock: FixedC
     )
 
 
+def _follow_up(
+    session: Session, staff: Staff, complaint: Complaint, clock: FixedClock
+) -> Complaint:
+    handling.record_contact(
+        session,
+        complaint_id=complaint.id,
+        contact=ContactCreate(
+            channel=ContactChannel.CALL, summary="回访电话：客户确认问题已解决。"
+        ),
+        actor=staff.agent,
+        clock=clock,
+    )
+    return followup.record_visit(
+        session,
+        complaint_id=complaint.id,
+        answer=VisitAnswer(csat=5, nps=9, comment="处理及时，满意。"),
+        actor=staff.agent,
+        clock=clock,
+    )
+
+
+def _archive(session: Session, staff: Staff, complaint: Complaint, clock: FixedClock) -> Complaint:
+    return followup.archive_complaint(
+        session,
+        complaint_id=complaint.id,
+        expected_version=complaint.version,
+        actor=staff.supervisor,
+        clock=clock,
+    )
+
+
 _REMEDY_STEPS = {
     Action.PROPOSE_REMEDY: _propose,
     Action.REQUEST_APPROVAL: _submit,
     Action.APPROVE_REMEDY: _approve,
+    Action.START_FOLLOW_UP: _follow_up,
+    Action.ARCHIVE: _archive,
 }
 
 

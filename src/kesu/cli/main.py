@@ -58,7 +58,12 @@ def make_worker(kesu: Kesu, name: str | None = None) -> Worker:
     config = kesu.settings.worker
     return Worker(
         kesu.sessions,
-        job_registry.build_handlers(notifier=kesu.notifier, clock=kesu.clock),
+        job_registry.build_handlers(
+            notifier=kesu.notifier,
+            clock=kesu.clock,
+            secret=kesu.settings.secret_key,
+            public_url=kesu.settings.resolved_public_url(),
+        ),
         kesu.clock,
         WorkerConfig(
             batch_size=config.batch_size,

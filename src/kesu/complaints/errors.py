@@ -27,11 +27,11 @@ class ReasonRequired(InvalidInput):
     message_en = "The action {action} needs a reason."
 
 
-class UseRemedyCommands(Conflict):
-    code = "use_remedy_commands"
-    message_zh = "“{action}”需通过处理方案功能完成（提出方案、提交、主管批示）。"
+class UseDomainCommand(Conflict):
+    code = "use_domain_command"
+    message_zh = "“{action}”需通过对应的功能完成（处理方案、主管批示或归档检查）。"
     message_en = (
-        "The action {action} is taken through the remedy commands (propose, submit, decide)."
+        "The action {action} is taken through its own command (remedies, approval or archive)."
     )
 
 

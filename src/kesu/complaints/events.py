@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     TRANSFER_URGED = "transfer_urged"
     TRANSFER_ANSWERED = "transfer_answered"
     CONTACT_RECORDED = "contact_recorded"
+    FOLLOW_UP_RECORDED = "follow_up_recorded"
     VOUCHER_OFFERED = "voucher_offered"
 
 
@@ -52,6 +53,7 @@ EVENT_LABELS = {
     EventKind.TRANSFER_URGED: ("催办被投诉方", "Respondent urged"),
     EventKind.TRANSFER_ANSWERED: ("被投诉方已答复", "Respondent answered"),
     EventKind.CONTACT_RECORDED: ("与客户沟通", "Contact with the customer"),
+    EventKind.FOLLOW_UP_RECORDED: ("回访", "Follow-up visit"),
     EventKind.VOUCHER_OFFERED: ("超时补偿", "Compensation for the delay"),
 }
 

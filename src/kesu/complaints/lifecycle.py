@@ -141,17 +141,19 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
 """Derived view: every status reachable from each status (for documentation and tests)."""
 
 
-REMEDY_ACTIONS = frozenset(
+COMMAND_ACTIONS = frozenset(
     {
         Action.PROPOSE_REMEDY,
         Action.REQUEST_APPROVAL,
         Action.APPROVE_REMEDY,
         Action.RETURN_REMEDY,
         Action.CARRY_OUT,
+        Action.ARCHIVE,
     }
 )
-"""Taken only through the remedy commands of ``kesu.handling``, which check the proposals and the
-authority limits (主管批示); a bare status change would skip both."""
+"""Taken only through the commands that check what the step needs: the remedy commands of
+``kesu.handling`` (proposals, authority limits, 主管批示) and the archive command of
+``kesu.followup`` (a complete record); a bare status change would skip the checks."""
 
 
 def allowed_actions(status: Status) -> list[Action]:

@@ -22,7 +22,7 @@ from kesu.complaints.errors import (
     EvidenceRefused,
     InvalidTransition,
     ReasonRequired,
-    UseRemedyCommands,
+    UseDomainCommand,
 )
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.lifecycle import Action, Status, StatusCategory
@@ -33,6 +33,7 @@ from kesu.core.clock import Clock
 from kesu.core.errors import Bilingual, ConcurrentUpdate, InvalidInput, NotFound, PermissionDenied
 from kesu.core.text_limits import clean_text
 from kesu.customers.models import Customer
+from kesu.db import outbox
 from kesu.db.engine import transaction
 from kesu.sla import service as sla
 
@@ -40,6 +41,7 @@ from kesu.sla import service as sla
 _TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _TRACKING_RANDOM_CHARS = 6  # 31^6 ≈ 887 million per day: a clash is rare and retried
 
+FOLLOW_UP_JOB = "followup.schedule"
 CUSTOMER_ACTIONS = frozenset({Action.APPEAL, Action.WITHDRAW, Action.CUSTOMER_REPLIED})
 _ACTION_PERMISSION = {
     Action.APPROVE_REMEDY: permissions.Permission.APPROVE_REMEDIES,
@@ -209,7 +211,7 @@ def transition_complaint(
     actor: Actor,
     clock: Clock,
     note: str | None = None,
-    via_remedy_command: bool = False,
+    via_command: bool = False,
 ) -> Complaint:
     """Apply one lifecycle action; refused actions raise before anything is written.
 
@@ -218,8 +220,8 @@ def transition_complaint(
     longer at ``expected_version``, ``PermissionDenied`` if the actor may not take the action.
     """
     with transaction(session):
-        if action in lifecycle.REMEDY_ACTIONS and not via_remedy_command:
-            raise UseRemedyCommands(action=action.value)
+        if action in lifecycle.COMMAND_ACTIONS and not via_command:
+            raise UseDomainCommand(action=action.value)
         complaint = _load_for_update(session, complaint_id, expected_version)
         _authorise(actor, complaint, action)
         current = Status(complaint.status)
@@ -237,6 +239,15 @@ def transition_complaint(
         complaint.updated_at = now
         _flush_or_conflict(session)
         _move_clocks(session, complaint, actor, current, target, now)
+        if target is Status.RESOLVED:
+            # The follow-up visit (回访) is scheduled after commit, through the outbox.
+            outbox.enqueue(
+                session,
+                FOLLOW_UP_JOB,
+                {"complaint_id": complaint.id},
+                now=now,
+                dedupe_key=f"{FOLLOW_UP_JOB}:{complaint.id}:{complaint.version}",
+            )
         record_event(
             session,
             complaint,

@@ -15,6 +15,7 @@ from kesu.customers import models as customers_models
 from kesu.db import models as db_models
 from kesu.db.base import Base
 from kesu.escalation import models as escalation_models
+from kesu.followup import models as followup_models
 from kesu.handling import models as handling_models
 from kesu.intake import models as intake_models
 from kesu.notifications import models as notifications_models
@@ -34,6 +35,7 @@ MODEL_MODULES = (
     routing_models,
     escalation_models,
     handling_models,
+    followup_models,
     intake_models,
 )
 

@@ -80,7 +80,7 @@ def propose_remedy(
                 expected_version=draft.version,
                 actor=actor,
                 clock=clock,
-                via_remedy_command=True,
+                via_command=True,
             )
         elif complaint.version != draft.version:
             raise ConcurrentUpdate()
@@ -135,7 +135,7 @@ def submit_remedies(
             actor=actor,
             clock=clock,
             note=note,
-            via_remedy_command=True,
+            via_command=True,
         )
         for proposal in proposals:
             proposal.status = "approved" if within else "awaiting_approval"
@@ -184,7 +184,7 @@ def decide_remedies(
             actor=actor,
             clock=clock,
             note=comment,
-            via_remedy_command=True,
+            via_command=True,
         )
         now = clock.now()
         for proposal in proposals:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from kesu.core.clock import Clock
 from kesu.db.outbox import JobHandler
 from kesu.escalation import jobs as escalation_jobs
+from kesu.followup import jobs as followup_jobs
+from kesu.followup import service as followup_service
 from kesu.notifications import jobs as notification_jobs
 from kesu.notifications.notifiers import Notifier
 from kesu.notifications.service import DELIVER_JOB
@@ -13,11 +15,21 @@ from kesu.routing import transfers
 from kesu.sla import service as sla
 
 
-def build_handlers(*, notifier: Notifier, clock: Clock) -> dict[str, JobHandler]:
+def build_handlers(
+    *,
+    notifier: Notifier,
+    clock: Clock,
+    secret: str = "dev-insecure-secret-change-me",  # noqa: S107 - tests and benchmarks only
+    public_url: str = "http://127.0.0.1:8000",
+) -> dict[str, JobHandler]:
+    """Every job kind and its handler; ``secret`` signs follow-up survey links under ``public_url``."""
     warn, due = escalation_jobs.make_handlers(clock)
     return {
         DELIVER_JOB: notification_jobs.make_deliver_handler(notifier, clock),
         sla.WARN_JOB: warn,
         sla.DUE_JOB: due,
         transfers.URGE_JOB: routing_jobs.make_urge_handler(clock),
+        followup_service.SCHEDULE_JOB: followup_jobs.make_schedule_handler(
+            clock, secret=secret, public_url=public_url
+        ),
     }

@@ -14,6 +14,7 @@ from kesu.web import errors
 from kesu.web.api import auth as auth_api
 from kesu.web.api import complaints as complaints_api
 from kesu.web.api import escalation as escalation_api
+from kesu.web.api import followup as followup_api
 from kesu.web.api import handling as handling_api
 from kesu.web.api import routing as routing_api
 from kesu.web.api import sla as sla_api
@@ -47,6 +48,7 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(routing_api.router)
     app.include_router(escalation_api.router)
     app.include_router(handling_api.router)
+    app.include_router(followup_api.router)
     app.include_router(portal_pages.router)
     app.include_router(agent_pages.router)
     app.include_router(admin_pages.router)

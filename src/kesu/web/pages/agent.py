@@ -16,12 +16,14 @@ from kesu.accounts import service as accounts
 from kesu.accounts.models import User
 from kesu.bootstrap import Kesu
 from kesu.complaints import queries, service
-from kesu.complaints.lifecycle import REMEDY_ACTIONS, Action, Status
+from kesu.complaints.lifecycle import COMMAND_ACTIONS, Action, Status
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
 from kesu.escalation import packet as escalation_packet_builder
 from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
+from kesu.followup import service as followup_service
+from kesu.followup.schemas import VisitAnswer
 from kesu.handling import queries as handling_queries
 from kesu.handling import remedies
 from kesu.handling import service as handling_service
@@ -137,7 +139,7 @@ def _detail(
             "actions": [
                 Action(a)
                 for a in view.allowed_actions
-                if a != Action.ASSIGN and Action(a) not in REMEDY_ACTIONS
+                if a != Action.ASSIGN and Action(a) not in COMMAND_ACTIONS
             ],
             "remedies": handling_queries.remedies(session, complaint.id),
             "remedy_kinds": list(RemedyKind),
@@ -145,6 +147,10 @@ def _detail(
             in {Status.INVESTIGATING, Status.REMEDY_PROPOSED},
             "can_submit": complaint.status == Status.REMEDY_PROPOSED,
             "can_decide": complaint.status == Status.AWAITING_APPROVAL,
+            "can_follow_up": complaint.status in {Status.RESOLVED, Status.FOLLOW_UP},
+            "archive": followup_service.archive_check(session, complaint)
+            if complaint.status == Status.CLOSED
+            else None,
             "can_assign": Action.ASSIGN in view.allowed_actions,
             "departments": queries.departments(session),
             "triage": triage_queries.triage_view(session, complaint, Language.ZH),
@@ -498,6 +504,68 @@ def remedy_form(
             approve=step == "approve",
             comment=comment or None,
             actor=actor,
+            clock=kesu.clock,
+        ),
+    )
+
+
+@router.post("/agent/complaints/{complaint_id}/follow-up", response_model=None)
+def follow_up(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+    csat: Annotated[int, Form(ge=1, le=5)],
+    nps: Annotated[int | None, Form(ge=0, le=10)] = None,
+    comment: Annotated[str, Form(max_length=2000)] = "",
+    channel: Annotated[str, Form(pattern="^(call|sms|email|visit|chat)$")] = "call",
+) -> Response:
+    if user is None:
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
+    answer = VisitAnswer(csat=csat, nps=nps, comment=comment or None, channel=channel)
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: followup_service.record_visit(
+            session,
+            complaint_id=complaint_id,
+            answer=answer,
+            actor=actor_of(user),
+            clock=kesu.clock,
+        ),
+    )
+
+
+@router.post("/agent/complaints/{complaint_id}/archive", response_model=None)
+def archive(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+    version: Annotated[int, Form(ge=1)],
+) -> Response:
+    if user is None:
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: followup_service.archive_complaint(
+            session,
+            complaint_id=complaint_id,
+            expected_version=version,
+            actor=actor_of(user),
             clock=kesu.clock,
         ),
     )

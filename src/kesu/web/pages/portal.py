@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from kesu.bootstrap import Kesu
 from kesu.complaints import queries
-from kesu.complaints.models import Channel
+from kesu.complaints.models import Channel, Complaint
 from kesu.core.actors import Actor
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
+from kesu.followup import service as followup
+from kesu.followup.errors import NoVisitPending
+from kesu.followup.schemas import VisitAnswer
 from kesu.intake import service as intake
 from kesu.intake.service import IntakeResult
 from kesu.web.deps import DbSession, KesuApp
@@ -110,3 +113,56 @@ def track(
         return render(request, "portal/track.html", context, status_code=error.http_status)
     view = queries.public_view(session, complaint, Language.ZH)
     return render(request, "portal/track.html", {"values": values, "error": None, "view": view})
+
+
+@router.get("/followup/{token}", response_class=HTMLResponse)
+def survey_form(token: str, request: Request, session: DbSession, kesu: KesuApp) -> HTMLResponse:
+    """The satisfaction survey a customer opens from the link in the follow-up message."""
+    try:
+        visit = followup.visit_from_token(session, kesu.settings.secret_key, token)
+    except KesuError as error:
+        return render(
+            request,
+            "portal/survey.html",
+            {"error": error.message(Language.ZH), "done": False},
+            status_code=error.http_status,
+        )
+    complaint = session.get(Complaint, visit.complaint_id)
+    return render(
+        request,
+        "portal/survey.html",
+        {"complaint": complaint, "token": token, "error": None, "done": False},
+    )
+
+
+@router.post("/followup/{token}", response_class=HTMLResponse)
+def answer_survey(
+    token: str,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    csat: Annotated[int, Form(ge=1, le=5)],
+    nps: Annotated[int | None, Form(ge=0, le=10)] = None,
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> HTMLResponse:
+    try:
+        visit = followup.visit_from_token(session, kesu.settings.secret_key, token)
+        complaint = session.get(Complaint, visit.complaint_id)
+        if complaint is None:
+            raise NoVisitPending()
+        followup.record_visit(
+            session,
+            complaint_id=complaint.id,
+            answer=VisitAnswer(csat=csat, nps=nps, comment=comment or None, channel="portal"),
+            actor=queries.customer_actor(complaint),
+            clock=kesu.clock,
+            by_customer=True,
+        )
+    except KesuError as error:
+        return render(
+            request,
+            "portal/survey.html",
+            {"error": error.message(Language.ZH), "done": False},
+            status_code=error.http_status,
+        )
+    return render(request, "portal/survey.html", {"error": None, "done": True, "csat": csat})
