@@ -118,7 +118,7 @@ def handle_breach(session: Session, *, clock_id: int, due_at: str, now: datetime
                 complaint,
                 complaint.escalation_level + 1,
                 trigger="breach",
-                reason=clock.kind,
+                reason=f"{_kind_label(clock)}超时",
                 actor=SYSTEM,
                 now=now,
             )
