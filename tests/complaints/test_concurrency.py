@@ -12,6 +12,7 @@ from kesu.complaints import service as complaints
 from kesu.complaints.lifecycle import Action, Status
 from kesu.complaints.models import Complaint, TimelineEvent
 from kesu.core.errors import ConcurrentUpdate
+from kesu.notifications.models import Notification
 from tests.factories import Personas, file_complaint, see_committed
 
 
@@ -88,3 +89,36 @@ def test_version_increments_on_every_command(
         clock=kesu.clock,
     )
     assert triaged.version == 2
+
+
+def test_milestones_are_sent_to_the_customer(
+    kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    complaint = file_complaint(kesu, session)
+    triaged = complaints.transition_complaint(
+        session,
+        complaint_id=complaint.id,
+        action=Action.TRIAGE,
+        expected_version=complaint.version,
+        actor=personas.zhang_min.actor,
+        clock=kesu.clock,
+    )
+    complaints.assign_complaint(
+        session,
+        complaint_id=complaint.id,
+        expected_version=triaged.version,
+        department_id=personas.quality.id,
+        assignee_id=None,
+        actor=personas.zhang_min.actor,
+        clock=kesu.clock,
+    )
+    see_committed(session)
+    sent = session.scalars(
+        select(Notification).where(Notification.kind == "complaint.assigned")
+    ).all()
+    assert sorted(n.channel for n in sent) == ["email", "sms"]
+    assert "已转交责任部门处理" in sent[0].body
+    assert (
+        session.scalars(select(Notification).where(Notification.kind == "complaint.triaged")).all()
+        == []
+    )

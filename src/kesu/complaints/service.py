@@ -27,6 +27,7 @@ from kesu.complaints.errors import (
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.lifecycle import Action, Status, StatusCategory
 from kesu.complaints.models import Complaint, Evidence
+from kesu.complaints.notify import notify_milestone
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
 from kesu.core.clock import Clock
@@ -239,6 +240,7 @@ def transition_complaint(
         complaint.updated_at = now
         _flush_or_conflict(session)
         _move_clocks(session, complaint, actor, current, target, now)
+        notify_milestone(session, complaint, target, note, now)
         if target is Status.RESOLVED:
             # The follow-up visit (回访) is scheduled after commit, through the outbox.
             outbox.enqueue(
@@ -299,6 +301,7 @@ def assign_complaint(
         complaint.updated_at = now
         _flush_or_conflict(session)
         _move_clocks(session, complaint, actor, current, target, now)
+        notify_milestone(session, complaint, target, None, now)
         record_event(
             session,
             complaint,

@@ -12,6 +12,7 @@ from kesu.accounts import permissions
 from kesu.complaints.errors import ComplaintNotFound
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.models import Complaint
+from kesu.complaints.notify import notify_customer
 from kesu.core.actors import SYSTEM, Actor
 from kesu.core.clock import Clock
 from kesu.core.errors import Bilingual, ConcurrentUpdate
@@ -132,22 +133,14 @@ def _offer_voucher(session: Session, complaint: Complaint, voucher: str, now: da
         f"{complaint.complainant_name}您好：很抱歉，您的投诉（受理编号 {complaint.tracking_number}）"
         f"未能在我们承诺的时间内处理完毕。为表歉意，我们为您送上{voucher}，并已督促加快处理。"
     )
-    for channel, recipient in (
-        (Channel.SMS, complaint.contact_phone),
-        (Channel.EMAIL, complaint.contact_email),
-    ):
-        if recipient:
-            notifications.queue_notification(
-                session,
-                subject_type="complaint",
-                subject_id=complaint.id,
-                kind="sla.voucher",
-                channel=channel,
-                recipient=recipient,
-                subject=f"超时补偿（{complaint.tracking_number}）",
-                body=body,
-                now=now,
-            )
+    notify_customer(
+        session,
+        complaint,
+        kind="sla.voucher",
+        subject=f"超时补偿（{complaint.tracking_number}）",
+        body=body,
+        now=now,
+    )
     record_event(
         session,
         complaint,

@@ -15,6 +15,7 @@ from kesu.complaints.errors import ComplaintNotFound
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.lifecycle import Action, Status
 from kesu.complaints.models import Complaint
+from kesu.complaints.notify import notify_customer
 from kesu.core.actors import SYSTEM, Actor
 from kesu.core.clock import Clock
 from kesu.core.errors import Bilingual
@@ -25,8 +26,6 @@ from kesu.followup.errors import ArchiveIncomplete, NoVisitPending
 from kesu.followup.models import FollowUpVisit
 from kesu.followup.schemas import ArchiveCheck, VisitAnswer
 from kesu.handling.models import ContactRecord, RemedyProposal
-from kesu.notifications import service as notifications
-from kesu.notifications.models import Channel
 
 SCHEDULE_JOB = complaints.FOLLOW_UP_JOB
 VISIT_DELAY = timedelta(days=2)
@@ -84,22 +83,14 @@ def schedule_visit(
             f"{complaint.complainant_name}您好：您的投诉（受理编号 {complaint.tracking_number}）已处理完毕。"
             f"请花一分钟告诉我们您是否满意：{link}"
         )
-        for channel, recipient in (
-            (Channel.SMS, complaint.contact_phone),
-            (Channel.EMAIL, complaint.contact_email),
-        ):
-            if recipient:
-                notifications.queue_notification(
-                    session,
-                    subject_type="complaint",
-                    subject_id=complaint.id,
-                    kind="followup.survey",
-                    channel=channel,
-                    recipient=recipient,
-                    subject=f"回访（{complaint.tracking_number}）",
-                    body=body,
-                    now=now,
-                )
+        notify_customer(
+            session,
+            complaint,
+            kind="followup.survey",
+            subject=f"回访（{complaint.tracking_number}）",
+            body=body,
+            now=now,
+        )
         return visit
 
 

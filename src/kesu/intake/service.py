@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from kesu.complaints import service as complaints
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.models import Complaint
+from kesu.complaints.notify import notify_customer
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.complaints.service import EvidenceLimits, EvidenceStore, EvidenceUpload
 from kesu.core.actors import SYSTEM, Actor, ActorKind
@@ -29,8 +30,6 @@ from kesu.db.engine import transaction
 from kesu.escalation import service as escalation
 from kesu.intake.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 from kesu.intake.models import IntakeRequest
-from kesu.notifications import service as notifications
-from kesu.notifications.models import Channel
 from kesu.sla import service as sla
 from kesu.triage import service as triage
 from kesu.triage.service import TriageEngine
@@ -209,24 +208,14 @@ def _acknowledge(
         f"受理编号 {complaint.tracking_number}。我们将在 {policy.first_response_hours} 小时内"
         f"与您联系。您可凭受理编号和联系电话在 {policy.public_url.rstrip('/')}/track 查询进度。"
     )
-    subject = f"投诉已受理（{complaint.tracking_number}）"
-    recipients = []
-    if complaint.contact_phone:
-        recipients.append((Channel.SMS, complaint.contact_phone))
-    if complaint.contact_email:
-        recipients.append((Channel.EMAIL, complaint.contact_email))
-    for channel, recipient in recipients:
-        notifications.queue_notification(
-            session,
-            subject_type="complaint",
-            subject_id=complaint.id,
-            kind="complaint.acknowledged",
-            channel=channel,
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            now=now,
-        )
+    channels = notify_customer(
+        session,
+        complaint,
+        kind="complaint.acknowledged",
+        subject=f"投诉已受理（{complaint.tracking_number}）",
+        body=body,
+        now=now,
+    )
     record_event(
         session,
         complaint,
@@ -234,5 +223,5 @@ def _acknowledge(
         actor=SYSTEM,
         at=now,
         is_public=True,
-        data={"channels": [channel.value for channel, _ in recipients]},
+        data={"channels": [channel.value for channel in channels]},
     )
