@@ -31,7 +31,14 @@ from kesu.followup import service as followup
 from kesu.followup.schemas import VisitAnswer
 from kesu.handling import remedies
 from kesu.handling import service as handling
-from kesu.handling.schemas import ContactChannel, ContactCreate, RemedyCreate, RemedyKind
+from kesu.handling.models import CauseCode
+from kesu.handling.schemas import (
+    CauseCreate,
+    ContactChannel,
+    ContactCreate,
+    RemedyCreate,
+    RemedyKind,
+)
 from kesu.intake import service as intake
 from kesu.routing import service as routing
 from kesu.routing.models import RoutingRule
@@ -66,6 +73,17 @@ ROUTING_RULES = (
     ("虚假宣传 → 市场部", "misinformation", "MKT", Strategy.DEPARTMENT),
     ("隐私 → 信息安全部", "privacy", "SEC", Strategy.DEPARTMENT),
     ("其他 → 客户服务中心", None, "CS", Strategy.LEAST_LOADED),
+)
+CAUSES = (
+    ("DESIGN_DEFECT", "产品设计缺陷"),
+    ("PRODUCTION_DEFECT", "生产质量问题"),
+    ("TRANSPORT_DAMAGE", "运输途中损坏"),
+    ("DELIVERY_DELAY", "配送延误"),
+    ("PROCESS_GAP", "服务流程缺失"),
+    ("STAFF_CONDUCT", "员工服务态度"),
+    ("MISLEADING_PROMOTION", "宣传与实际不符"),
+    ("SYSTEM_FAULT", "系统故障"),
+    ("CUSTOMER_MISUNDERSTANDING", "客户误解"),
 )
 _ASSIGNED = [Action.TRIAGE, Action.ASSIGN]
 _INVESTIGATING = [*_ASSIGNED, Action.START_INVESTIGATION]
@@ -205,6 +223,14 @@ def ensure_staff(session: Session, kesu: Kesu) -> Staff:
                 password=DEMO_PASSWORD,
                 clock=kesu.clock,
                 department_id=departments[department] if department else None,
+            )
+    if not session.scalar(select(func.count()).select_from(CauseCode)):
+        for code, name in CAUSES:
+            handling.add_cause(
+                session,
+                CauseCreate(code=code, name=name),
+                actor=_actor(users["admin"]),
+                clock=kesu.clock,
             )
     if not session.scalar(select(func.count()).select_from(RoutingRule)):
         admin = _actor(users["admin"])

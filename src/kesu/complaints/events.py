@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     TRANSFER_ANSWERED = "transfer_answered"
     CONTACT_RECORDED = "contact_recorded"
     FOLLOW_UP_RECORDED = "follow_up_recorded"
+    INVESTIGATION_RECORDED = "investigation_recorded"
     VOUCHER_OFFERED = "voucher_offered"
 
 
@@ -54,6 +55,7 @@ EVENT_LABELS = {
     EventKind.TRANSFER_ANSWERED: ("被投诉方已答复", "Respondent answered"),
     EventKind.CONTACT_RECORDED: ("与客户沟通", "Contact with the customer"),
     EventKind.FOLLOW_UP_RECORDED: ("回访", "Follow-up visit"),
+    EventKind.INVESTIGATION_RECORDED: ("调查记录", "Investigation recorded"),
     EventKind.VOUCHER_OFFERED: ("超时补偿", "Compensation for the delay"),
 }
 

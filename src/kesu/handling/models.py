@@ -48,3 +48,35 @@ class RemedyProposal(Base):
     decided_by_name: Mapped[str | None] = mapped_column(String(120))
     decided_at: Mapped[datetime | None]
     decision_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class CauseCode(Base):
+    """The cause catalogue (原因目录) an organisation keeps for root causes."""
+
+    __tablename__ = "cause_code"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Investigation(Base):
+    """The investigation record (调查记录) of one complaint, kept up to date as facts come in."""
+
+    __tablename__ = "investigation"
+
+    id: Mapped[IdPk]
+    complaint_id: Mapped[int] = mapped_column(BigId, ForeignKey("complaint.id"), unique=True)
+    cause_code: Mapped[str | None] = mapped_column(String(40), ForeignKey("cause_code.code"))
+    findings: Mapped[str] = mapped_column(Text)
+    responsible_department_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("department.id")
+    )
+    responsible_person: Mapped[str | None] = mapped_column(String(120))
+    appraisal_requested: Mapped[bool] = mapped_column(default=False)
+    """An appraisal (鉴定) by a third party was asked for."""
+    appraisal_party: Mapped[str | None] = mapped_column(String(200))
+    appraisal_cost_bearer: Mapped[str | None] = mapped_column(String(16))
+    """``company``, ``customer``, ``respondent`` or ``shared``."""
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(40))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kesu.handling.models import ContactRecord, RemedyProposal
-from kesu.handling.schemas import ContactRead, RemedyRead
+from kesu.handling.models import CauseCode, ContactRecord, Investigation, RemedyProposal
+from kesu.handling.schemas import CauseRead, ContactRead, InvestigationRead, RemedyRead
 
 
 def contacts(session: Session, complaint_id: int) -> list[ContactRead]:
@@ -29,3 +29,20 @@ def remedies(session: Session, complaint_id: int) -> list[RemedyRead]:
             .order_by(RemedyProposal.id)
         )
     ]
+
+
+def causes(session: Session) -> list[CauseRead]:
+    return [
+        CauseRead.model_validate(c)
+        for c in session.scalars(select(CauseCode).order_by(CauseCode.code))
+    ]
+
+
+def investigation(session: Session, complaint_id: int) -> InvestigationRead | None:
+    row = session.scalar(select(Investigation).where(Investigation.complaint_id == complaint_id))
+    if row is None:
+        return None
+    cause = session.get(CauseCode, row.cause_code) if row.cause_code else None
+    return InvestigationRead.model_validate(row).model_copy(
+        update={"cause_name": cause.name if cause else None}
+    )

@@ -147,3 +147,57 @@ class RemedyDecision(BaseModel):
     version: Annotated[int, Field(ge=1)]
     approve: bool
     comment: Annotated[str, Field(max_length=5000)] | None = None
+
+
+class CauseCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"code": "LOGISTICS_DAMAGE", "name": "运输途中损坏"}]},
+    )
+
+    code: Annotated[str, Field(min_length=1, max_length=40, pattern="^[A-Z0-9_]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class CauseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    is_active: bool
+
+
+class InvestigationWrite(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "cause_code": "PRODUCTION_DEFECT",
+                    "findings": "恒温阀批次 B2311 密封圈老化，导致水温骤变。",
+                    "responsible_department_id": 2,
+                    "responsible_person": "生产二组",
+                    "appraisal_requested": True,
+                    "appraisal_party": "省质检院",
+                    "appraisal_cost_bearer": "company",
+                }
+            ]
+        },
+    )
+
+    cause_code: Annotated[str, Field(max_length=40)] | None = None
+    findings: Annotated[str, Field(min_length=1, max_length=10_000)]
+    responsible_department_id: int | None = None
+    responsible_person: Annotated[str, Field(max_length=120)] | None = None
+    appraisal_requested: bool = False
+    appraisal_party: Annotated[str, Field(max_length=200)] | None = None
+    appraisal_cost_bearer: (
+        Annotated[str, Field(pattern="^(company|customer|respondent|shared)$")] | None
+    ) = None
+
+
+class InvestigationRead(InvestigationWrite):
+    model_config = ConfigDict(from_attributes=True)
+
+    cause_name: str | None = None
+    updated_at: datetime

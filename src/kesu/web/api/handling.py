@@ -6,10 +6,15 @@ from fastapi import APIRouter, status
 
 from kesu.complaints import queries as complaint_queries
 from kesu.complaints.schemas import ComplaintRead
+from kesu.core.errors import NotFound
 from kesu.handling import queries, remedies, service
 from kesu.handling.schemas import (
+    CauseCreate,
+    CauseRead,
     ContactCreate,
     ContactRead,
+    InvestigationRead,
+    InvestigationWrite,
     RemedyCreate,
     RemedyDecision,
     RemedyRead,
@@ -109,3 +114,59 @@ def decide_remedies(
         clock=kesu.clock,
     )
     return complaint_queries.staff_view(session, complaint, language)
+
+
+@router.get("/{complaint_id}/investigation", responses={404: {"description": "`not_found`"}})
+def get_investigation(
+    complaint_id: int, session: DbSession, user: CurrentUser
+) -> InvestigationRead:
+    complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
+    record = queries.investigation(session, complaint.id)
+    if record is None:
+        raise NotFound()
+    return record
+
+
+@router.put(
+    "/{complaint_id}/investigation",
+    responses={
+        409: {"description": "`invalid_transition`"},
+        422: {"description": "`invalid_input`"},
+    },
+)
+def record_investigation(
+    complaint_id: int,
+    body: InvestigationWrite,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+) -> InvestigationRead:
+    """Root cause (from the catalogue), findings, responsible department and person, appraisal (鉴定)."""
+    service.record_investigation(
+        session, complaint_id=complaint_id, record=body, actor=actor_of(user), clock=kesu.clock
+    )
+    record = queries.investigation(session, complaint_id)
+    if record is None:
+        raise NotFound()
+    return record
+
+
+causes_router = APIRouter(prefix="/api/v1/causes", tags=["handling"])
+
+
+@causes_router.get("")
+def list_causes(session: DbSession, _user: CurrentUser) -> list[CauseRead]:
+    """The cause catalogue (原因目录)."""
+    return queries.causes(session)
+
+
+@causes_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={403: {"description": "`permission_denied`"}, 409: {"description": "`conflict`"}},
+)
+def add_cause(body: CauseCreate, session: DbSession, user: CurrentUser, kesu: KesuApp) -> CauseRead:
+    """Add a root cause to the catalogue (administrators)."""
+    return CauseRead.model_validate(
+        service.add_cause(session, body, actor=actor_of(user), clock=kesu.clock)
+    )

@@ -27,7 +27,14 @@ from kesu.followup.schemas import VisitAnswer
 from kesu.handling import queries as handling_queries
 from kesu.handling import remedies
 from kesu.handling import service as handling_service
-from kesu.handling.schemas import ContactChannel, ContactCreate, Direction, RemedyCreate, RemedyKind
+from kesu.handling.schemas import (
+    ContactChannel,
+    ContactCreate,
+    Direction,
+    InvestigationWrite,
+    RemedyCreate,
+    RemedyKind,
+)
 from kesu.routing import queries as routing_queries
 from kesu.routing import service as routing_service
 from kesu.sla import queries as sla_queries
@@ -148,6 +155,9 @@ def _detail(
             "can_submit": complaint.status == Status.REMEDY_PROPOSED,
             "can_decide": complaint.status == Status.AWAITING_APPROVAL,
             "can_follow_up": complaint.status in {Status.RESOLVED, Status.FOLLOW_UP},
+            "can_investigate": Status(complaint.status) in handling_service.INVESTIGATING_STATUSES,
+            "investigation": handling_queries.investigation(session, complaint.id),
+            "causes": handling_queries.causes(session),
             "archive": followup_service.archive_check(session, complaint)
             if complaint.status == Status.CLOSED
             else None,
@@ -504,6 +514,58 @@ def remedy_form(
             approve=step == "approve",
             comment=comment or None,
             actor=actor,
+            clock=kesu.clock,
+        ),
+    )
+
+
+@router.post("/agent/complaints/{complaint_id}/investigation", response_model=None)
+def investigation(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+    findings: Annotated[str, Form(max_length=10_000)] = "",
+    cause_code: Annotated[str, Form(max_length=40)] = "",
+    responsible_person: Annotated[str, Form(max_length=120)] = "",
+    appraisal_party: Annotated[str, Form(max_length=200)] = "",
+    appraisal_cost_bearer: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    if user is None:
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
+    try:
+        record = InvestigationWrite(
+            findings=findings,
+            cause_code=cause_code or None,
+            responsible_person=responsible_person or None,
+            appraisal_requested=bool(appraisal_party),
+            appraisal_party=appraisal_party or None,
+            appraisal_cost_bearer=appraisal_cost_bearer or None,
+        )
+    except ValidationError:
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error="调查记录内容不完整。",
+            status_code=422,
+        )
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: handling_service.record_investigation(
+            session,
+            complaint_id=complaint_id,
+            record=record,
+            actor=actor_of(user),
             clock=kesu.clock,
         ),
     )
