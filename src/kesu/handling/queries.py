@@ -5,7 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kesu.complaints.models import Complaint
+from kesu.handling import replies
 from kesu.handling.models import CauseCode, ContactRecord, Investigation, RemedyProposal
+from kesu.handling.replies import ReplyTemplate
 from kesu.handling.schemas import CauseRead, ContactRead, InvestigationRead, RemedyRead
 
 
@@ -46,3 +49,17 @@ def investigation(session: Session, complaint_id: int) -> InvestigationRead | No
     return InvestigationRead.model_validate(row).model_copy(
         update={"cause_name": cause.name if cause else None}
     )
+
+
+def reply_templates(session: Session, complaint: Complaint) -> list[ReplyTemplate]:
+    investigation_row = session.scalar(
+        select(Investigation).where(Investigation.complaint_id == complaint.id)
+    )
+    approved = list(
+        session.scalars(
+            select(RemedyProposal).where(
+                RemedyProposal.complaint_id == complaint.id, RemedyProposal.status == "approved"
+            )
+        )
+    )
+    return replies.reply_templates(complaint, investigation_row, approved)

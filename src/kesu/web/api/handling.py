@@ -7,7 +7,9 @@ from fastapi import APIRouter, status
 from kesu.complaints import queries as complaint_queries
 from kesu.complaints.schemas import ComplaintRead
 from kesu.core.errors import NotFound
-from kesu.handling import queries, remedies, service
+from kesu.handling import guidance, queries, remedies, service
+from kesu.handling.guidance import SettlementGuidance
+from kesu.handling.replies import ReplyTemplate
 from kesu.handling.schemas import (
     CauseCreate,
     CauseRead,
@@ -170,3 +172,22 @@ def add_cause(body: CauseCreate, session: DbSession, user: CurrentUser, kesu: Ke
     return CauseRead.model_validate(
         service.add_cause(session, body, actor=actor_of(user), clock=kesu.clock)
     )
+
+
+@router.get("/{complaint_id}/settlement-guidance")
+def settlement_guidance(
+    complaint_id: int, session: DbSession, user: CurrentUser
+) -> SettlementGuidance:
+    """Usual remedy and amount range (median, quartiles, in fen) of similar settled cases, and the
+    negotiation rules — for staff only."""
+    complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
+    return guidance.settlement_guidance(session, complaint)
+
+
+@router.get("/{complaint_id}/reply-templates")
+def reply_templates(
+    complaint_id: int, session: DbSession, user: CurrentUser
+) -> list[ReplyTemplate]:
+    """Replies for this case's category and stage, filled from its facts, findings and remedies."""
+    complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
+    return queries.reply_templates(session, complaint)

@@ -24,6 +24,7 @@ from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
 from kesu.followup import service as followup_service
 from kesu.followup.schemas import VisitAnswer
+from kesu.handling import guidance as settlement
 from kesu.handling import queries as handling_queries
 from kesu.handling import remedies
 from kesu.handling import service as handling_service
@@ -158,6 +159,10 @@ def _detail(
             "can_investigate": Status(complaint.status) in handling_service.INVESTIGATING_STATUSES,
             "investigation": handling_queries.investigation(session, complaint.id),
             "causes": handling_queries.causes(session),
+            "guidance": settlement.settlement_guidance(session, complaint)
+            if view.status in {"investigating", "remedy_proposed"}
+            else None,
+            "replies": handling_queries.reply_templates(session, complaint),
             "archive": followup_service.archive_check(session, complaint)
             if complaint.status == Status.CLOSED
             else None,
