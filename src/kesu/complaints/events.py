@@ -33,6 +33,10 @@ class EventKind(StrEnum):
     CONTACT_RECORDED = "contact_recorded"
     FOLLOW_UP_RECORDED = "follow_up_recorded"
     INVESTIGATION_RECORDED = "investigation_recorded"
+    ACCOUNTABILITY_PROPOSED = "accountability_proposed"
+    ACCOUNTABILITY_DECIDED = "accountability_decided"
+    EVALUATED = "evaluated"
+    IMPROVEMENT_OVERDUE = "improvement_overdue"
     VOUCHER_OFFERED = "voucher_offered"
 
 
@@ -56,6 +60,10 @@ EVENT_LABELS = {
     EventKind.CONTACT_RECORDED: ("与客户沟通", "Contact with the customer"),
     EventKind.FOLLOW_UP_RECORDED: ("回访", "Follow-up visit"),
     EventKind.INVESTIGATION_RECORDED: ("调查记录", "Investigation recorded"),
+    EventKind.ACCOUNTABILITY_PROPOSED: ("提出责任追究", "Accountability proposed"),
+    EventKind.ACCOUNTABILITY_DECIDED: ("责任追究决定", "Accountability decided"),
+    EventKind.EVALUATED: ("总结评价", "Summary evaluation"),
+    EventKind.IMPROVEMENT_OVERDUE: ("改进措施逾期提醒", "Improvement action overdue"),
     EventKind.VOUCHER_OFFERED: ("超时补偿", "Compensation for the delay"),
 }
 

@@ -20,6 +20,7 @@ from kesu.core.text_limits import clean_text
 from kesu.db.engine import transaction
 from kesu.escalation.errors import AlreadyAtBottom, AlreadyAtTop
 from kesu.escalation.models import EscalationRecord
+from kesu.handling import accountability
 from kesu.notifications import service as notifications
 from kesu.notifications.models import Channel
 from kesu.sla import service as sla
@@ -123,6 +124,7 @@ def handle_breach(session: Session, *, clock_id: int, due_at: str, now: datetime
                 actor=SYSTEM,
                 now=now,
             )
+        accountability.propose_for_breach(session, complaint, what=_kind_label(clock), now=now)
         if clock.compensation_voucher:
             _offer_voucher(session, complaint, clock.compensation_voucher, now)
         return True

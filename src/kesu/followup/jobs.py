@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from kesu.core.clock import Clock
 from kesu.db.outbox import JobHandler
-from kesu.followup import service
+from kesu.followup import evaluation, service
 
 
 def make_schedule_handler(clock: Clock, *, secret: str, public_url: str) -> JobHandler:
@@ -22,3 +22,15 @@ def make_schedule_handler(clock: Clock, *, secret: str, public_url: str) -> JobH
         )
 
     return schedule
+
+
+def make_action_due_handler(clock: Clock) -> JobHandler:
+    def due(session: Session, payload: dict[str, Any]) -> None:
+        evaluation.remind_overdue(
+            session,
+            action_id=int(payload["action_id"]),
+            reminders=int(payload["reminders"]),
+            now=clock.now(),
+        )
+
+    return due

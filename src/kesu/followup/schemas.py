@@ -39,3 +39,57 @@ class ArchiveCheck(BaseModel):
     missing: list[str]
     """Codes: ``communication``, ``result``, ``follow_up``."""
     missing_labels: list[str]
+
+
+class ActionDraft(BaseModel):
+    department_id: int
+    description: Annotated[str, Field(min_length=1, max_length=2000)]
+    due_at: datetime
+
+
+class EvaluationCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "lessons": "安装前未检测恒温阀；售后两次上门均未解决。",
+                    "root_cause_class": "process",
+                    "actions": [
+                        {
+                            "department_id": 2,
+                            "description": "安装流程增加恒温阀检测项",
+                            "due_at": "2026-12-31T18:00:00+08:00",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    lessons: Annotated[str, Field(min_length=1, max_length=10_000)]
+    root_cause_class: Annotated[
+        str, Field(pattern="^(product|process|people|communication|supplier|customer|other)$")
+    ]
+    actions: Annotated[list[ActionDraft], Field(max_length=20)] = []
+
+
+class ActionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    complaint_id: int
+    department_id: int
+    description: str
+    due_at: datetime
+    done_at: datetime | None
+    done_note: str | None
+    reminders: int
+
+
+class ActionDone(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "已修订安装规范 V2.3"}]}
+    )
+
+    note: Annotated[str, Field(min_length=1, max_length=2000)]

@@ -80,3 +80,28 @@ class Investigation(Base):
     """``company``, ``customer``, ``respondent`` or ``shared``."""
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(40))
+
+
+class AccountabilityRecord(Base):
+    """Responsibility (责任追究) of a member of staff or a department for what went wrong."""
+
+    __tablename__ = "accountability_record"
+    __table_args__ = (Index("ix_accountability_record_complaint", "complaint_id", "id"),)
+
+    id: Mapped[IdPk]
+    complaint_id: Mapped[int] = mapped_column(BigId, ForeignKey("complaint.id"))
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    """``staff`` or ``department``."""
+    subject_id: Mapped[int | None] = mapped_column(BigId)
+    subject_name: Mapped[str] = mapped_column(String(120))
+    finding: Mapped[str] = mapped_column(Text)
+    penalty: Mapped[str | None] = mapped_column(String(200))
+    loss_share_percent: Mapped[int | None]
+    source: Mapped[str] = mapped_column(String(16))
+    """``manual`` or ``sla_breach`` (proposed by the system when a deadline was missed)."""
+    status: Mapped[str] = mapped_column(String(16))
+    """``proposed``, ``confirmed`` or ``dismissed``."""
+    proposed_at: Mapped[datetime]
+    proposed_by: Mapped[str] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(40))

@@ -7,9 +7,21 @@ from sqlalchemy.orm import Session
 
 from kesu.complaints.models import Complaint
 from kesu.handling import replies
-from kesu.handling.models import CauseCode, ContactRecord, Investigation, RemedyProposal
+from kesu.handling.models import (
+    AccountabilityRecord,
+    CauseCode,
+    ContactRecord,
+    Investigation,
+    RemedyProposal,
+)
 from kesu.handling.replies import ReplyTemplate
-from kesu.handling.schemas import CauseRead, ContactRead, InvestigationRead, RemedyRead
+from kesu.handling.schemas import (
+    AccountabilityRead,
+    CauseRead,
+    ContactRead,
+    InvestigationRead,
+    RemedyRead,
+)
 
 
 def contacts(session: Session, complaint_id: int) -> list[ContactRead]:
@@ -63,3 +75,14 @@ def reply_templates(session: Session, complaint: Complaint) -> list[ReplyTemplat
         )
     )
     return replies.reply_templates(complaint, investigation_row, approved)
+
+
+def accountability(session: Session, complaint_id: int) -> list[AccountabilityRead]:
+    return [
+        AccountabilityRead.model_validate(row)
+        for row in session.scalars(
+            select(AccountabilityRecord)
+            .where(AccountabilityRecord.complaint_id == complaint_id)
+            .order_by(AccountabilityRecord.id)
+        )
+    ]

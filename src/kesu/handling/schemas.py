@@ -201,3 +201,48 @@ class InvestigationRead(InvestigationWrite):
 
     cause_name: str | None = None
     updated_at: datetime
+
+
+class AccountabilityCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject_kind": "department",
+                    "subject_id": 2,
+                    "finding": "安装前未检测恒温阀",
+                    "penalty": "通报批评",
+                    "loss_share_percent": 50,
+                }
+            ]
+        },
+    )
+
+    subject_kind: Annotated[str, Field(pattern="^(staff|department)$")]
+    subject_id: int
+    finding: Annotated[str, Field(min_length=1, max_length=5000)]
+    penalty: Annotated[str, Field(max_length=200)] | None = None
+    loss_share_percent: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
+class AccountabilityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    subject_kind: str
+    subject_id: int | None
+    subject_name: str
+    finding: str
+    penalty: str | None
+    loss_share_percent: int | None
+    source: str
+    status: str
+    proposed_at: datetime
+    decided_at: datetime | None
+
+
+class AccountabilityDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"confirm": True}]})
+
+    confirm: bool

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kesu.core.clock import Clock
 from kesu.db.outbox import JobHandler
 from kesu.escalation import jobs as escalation_jobs
+from kesu.followup import evaluation as followup_evaluation
 from kesu.followup import jobs as followup_jobs
 from kesu.followup import service as followup_service
 from kesu.notifications import jobs as notification_jobs
@@ -29,6 +30,7 @@ def build_handlers(
         sla.WARN_JOB: warn,
         sla.DUE_JOB: due,
         transfers.URGE_JOB: routing_jobs.make_urge_handler(clock),
+        followup_evaluation.ACTION_DUE_JOB: followup_jobs.make_action_due_handler(clock),
         followup_service.SCHEDULE_JOB: followup_jobs.make_schedule_handler(
             clock, secret=secret, public_url=public_url
         ),

@@ -49,6 +49,8 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(escalation_api.router)
     app.include_router(handling_api.router)
     app.include_router(handling_api.causes_router)
+    app.include_router(handling_api.decisions_router)
+    app.include_router(followup_api.actions_router)
     app.include_router(followup_api.router)
     app.include_router(portal_pages.router)
     app.include_router(agent_pages.router)

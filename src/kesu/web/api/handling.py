@@ -7,10 +7,13 @@ from fastapi import APIRouter, status
 from kesu.complaints import queries as complaint_queries
 from kesu.complaints.schemas import ComplaintRead
 from kesu.core.errors import NotFound
-from kesu.handling import guidance, queries, remedies, service
+from kesu.handling import accountability, guidance, queries, remedies, service
 from kesu.handling.guidance import SettlementGuidance
 from kesu.handling.replies import ReplyTemplate
 from kesu.handling.schemas import (
+    AccountabilityCreate,
+    AccountabilityDecision,
+    AccountabilityRead,
     CauseCreate,
     CauseRead,
     ContactCreate,
@@ -191,3 +194,51 @@ def reply_templates(
     """Replies for this case's category and stage, filled from its facts, findings and remedies."""
     complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
     return queries.reply_templates(session, complaint)
+
+
+@router.get("/{complaint_id}/accountability")
+def list_accountability(
+    complaint_id: int, session: DbSession, user: CurrentUser
+) -> list[AccountabilityRead]:
+    complaint = complaint_queries.access_complaint(session, actor_of(user), complaint_id)
+    return queries.accountability(session, complaint.id)
+
+
+@router.post(
+    "/{complaint_id}/accountability",
+    status_code=status.HTTP_201_CREATED,
+    responses={422: {"description": "`invalid_input`"}},
+)
+def propose_accountability(
+    complaint_id: int,
+    body: AccountabilityCreate,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+) -> AccountabilityRead:
+    """Propose responsibility (责任追究) of a person or department: finding, penalty, share of the loss."""
+    record = accountability.propose_accountability(
+        session, complaint_id=complaint_id, draft=body, actor=actor_of(user), clock=kesu.clock
+    )
+    return AccountabilityRead.model_validate(record)
+
+
+decisions_router = APIRouter(prefix="/api/v1", tags=["handling"])
+
+
+@decisions_router.post(
+    "/accountability/{record_id}/decision",
+    responses={403: {"description": "`permission_denied`"}, 409: {"description": "`conflict`"}},
+)
+def decide_accountability(
+    record_id: int,
+    body: AccountabilityDecision,
+    session: DbSession,
+    user: CurrentUser,
+    kesu: KesuApp,
+) -> AccountabilityRead:
+    """A supervisor confirms or dismisses a proposed responsibility."""
+    record = accountability.decide_accountability(
+        session, record_id=record_id, confirm=body.confirm, actor=actor_of(user), clock=kesu.clock
+    )
+    return AccountabilityRead.model_validate(record)
