@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,13 +16,20 @@ from kesu.complaints import service as complaints
 from kesu.complaints.lifecycle import Action
 from kesu.complaints.models import Complaint, TimelineEvent
 from kesu.core.clock import FixedClock
+from kesu.followup import evaluation
 from kesu.followup import service as followup
 from kesu.followup.errors import ArchiveIncomplete
-from kesu.followup.models import FollowUpVisit
-from kesu.followup.schemas import VisitAnswer
-from kesu.handling import remedies
+from kesu.followup.models import FollowUpVisit, ImprovementAction
+from kesu.followup.schemas import ActionDraft, EvaluationCreate, VisitAnswer
+from kesu.handling import accountability, remedies
 from kesu.handling import service as handling
-from kesu.handling.schemas import ContactChannel, ContactCreate, RemedyCreate, RemedyKind
+from kesu.handling.schemas import (
+    AccountabilityCreate,
+    ContactChannel,
+    ContactCreate,
+    RemedyCreate,
+    RemedyKind,
+)
 from kesu.jobs import registry
 from kesu.jobs.worker import Worker, WorkerConfig
 from tests.factories import PASSWORD, Personas, file_complaint, see_committed
@@ -239,3 +247,100 @@ def test_follow_up_and_archive_from_the_agent_page(
         follow_redirects=True,
     )
     assert "回访中" in visited.text
+
+
+def test_an_overdue_improvement_is_reminded_weekly_until_done(
+    kesu: Kesu, session: Session, personas: Personas, notifier: MemoryNotifier, clock: FixedClock
+) -> None:
+    complaint = _resolved(kesu, session, personas)
+    complaint = followup.record_visit(
+        session,
+        complaint_id=complaint.id,
+        answer=VisitAnswer(csat=4),
+        actor=personas.zhang_min.actor,
+        clock=clock,
+    )
+    evaluation.evaluate_complaint(
+        session,
+        complaint_id=complaint.id,
+        draft=EvaluationCreate(
+            lessons="安装前未检测",
+            root_cause_class="process",
+            actions=[
+                ActionDraft(
+                    department_id=personas.quality.id,
+                    description="修订安装规范",
+                    due_at=clock.now() + timedelta(days=10),
+                )
+            ],
+        ),
+        actor=personas.li_qiang.actor,
+        clock=clock,
+    )
+    clock.advance(timedelta(days=11))
+    _run_jobs(kesu, notifier)
+    clock.advance(evaluation.REMIND_EVERY)
+    _run_jobs(kesu, notifier)
+    see_committed(session)
+    action = session.scalars(select(ImprovementAction)).one()
+    assert action.reminders == 2
+    evaluation.complete_action(
+        session, action_id=action.id, note="已修订 V2.3", actor=personas.zhao_lei.actor, clock=clock
+    )
+    clock.advance(evaluation.REMIND_EVERY * 2)
+    _run_jobs(kesu, notifier)
+    see_committed(session)
+    assert session.scalars(select(ImprovementAction)).one().reminders == 2
+
+
+def test_evaluation_and_accountability_from_the_agent_page(
+    client: TestClient, kesu: Kesu, session: Session, personas: Personas, clock: FixedClock
+) -> None:
+    complaint = _resolved(kesu, session, personas)
+    followup.record_visit(
+        session,
+        complaint_id=complaint.id,
+        answer=VisitAnswer(csat=4),
+        actor=personas.zhang_min.actor,
+        clock=clock,
+    )
+    accountability.propose_accountability(
+        session,
+        complaint_id=complaint.id,
+        draft=AccountabilityCreate(
+            subject_kind="department", subject_id=personas.quality.id, finding="安装前未检测"
+        ),
+        actor=personas.zhao_lei.actor,
+        clock=clock,
+    )
+    client.post("/login", data={"username": "liqiang", "password": PASSWORD, "next": "/agent"})
+    page = client.get(f"/agent/complaints/{complaint.id}")
+    assert "总结评价" in page.text
+    assert "安装前未检测" in page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert csrf is not None
+    record_id = re.search(r"/accountability/(\d+)", page.text)
+    assert record_id is not None
+    confirmed = client.post(
+        f"/agent/complaints/{complaint.id}/accountability/{record_id.group(1)}",
+        data={"csrf": csrf.group(1), "decision": "confirm"},
+        follow_redirects=True,
+    )
+    assert "已确认" in confirmed.text
+    evaluated = client.post(
+        f"/agent/complaints/{complaint.id}/evaluation",
+        data={
+            "csrf": csrf.group(1),
+            "lessons": "安装流程缺检测",
+            "root_cause_class": "process",
+            "action_description": "安装规范增加检测",
+            "action_department_id": str(personas.quality.id),
+            "action_due_on": "2027-01-31",
+        },
+        follow_redirects=True,
+    )
+    assert evaluated.status_code == 200
+    see_committed(session)
+    assert [a.description for a in session.scalars(select(ImprovementAction))] == [
+        "安装规范增加检测"
+    ]

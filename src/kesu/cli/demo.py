@@ -94,6 +94,7 @@ STAGE_PATHS: dict[str, list[Action]] = {
     "received": [],
     "triaged": [Action.TRIAGE],
     "rejected": [Action.REJECT],
+    "appealed": [Action.REJECT, Action.APPEAL],
     "assigned": _ASSIGNED,
     "investigating": _INVESTIGATING,
     "remedy_proposed": _PROPOSED,
@@ -108,7 +109,7 @@ STAGE_PATHS: dict[str, list[Action]] = {
     "waiting_customer": [*_INVESTIGATING, Action.WAIT_FOR_CUSTOMER],
 }
 _SUPERVISOR_ACTIONS = {Action.ARCHIVE}
-_CUSTOMER_ACTIONS = {Action.WITHDRAW}
+_CUSTOMER_ACTIONS = {Action.WITHDRAW, Action.APPEAL}
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,8 @@ def _advance(
             if last or action in {Action.REJECT, Action.WAIT_FOR_CUSTOMER, Action.REOPEN}
             else None
         )
+        if action is Action.REJECT and not last:
+            note = "经初步核实，材料不足，暂不予受理。"
         if action in _REMEDY_STEPS:
             complaint = _REMEDY_STEPS[action](session, staff, complaint, clock)
             continue

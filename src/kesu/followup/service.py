@@ -23,7 +23,7 @@ from kesu.core.i18n import Language, label
 from kesu.core.text_limits import clean_text
 from kesu.db.engine import transaction
 from kesu.followup.errors import ArchiveIncomplete, NoVisitPending
-from kesu.followup.models import FollowUpVisit
+from kesu.followup.models import FollowUpVisit, SummaryEvaluation
 from kesu.followup.schemas import ArchiveCheck, VisitAnswer
 from kesu.handling.models import ContactRecord, RemedyProposal
 
@@ -223,3 +223,9 @@ def archive_complaint(
             clock=clock,
             via_command=True,
         )
+
+
+def has_evaluation(session: Session, complaint_id: int) -> bool:
+    return bool(
+        session.scalar(select(exists().where(SummaryEvaluation.complaint_id == complaint_id)))
+    )

@@ -22,8 +22,11 @@ from kesu.core.i18n import Language
 from kesu.escalation import packet as escalation_packet_builder
 from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
+from kesu.followup import evaluation as followup_evaluation
+from kesu.followup import queries as followup_queries
 from kesu.followup import service as followup_service
-from kesu.followup.schemas import VisitAnswer
+from kesu.followup.schemas import ActionDraft, EvaluationCreate, VisitAnswer
+from kesu.handling import accountability as accountability_service
 from kesu.handling import guidance as settlement
 from kesu.handling import queries as handling_queries
 from kesu.handling import remedies
@@ -163,6 +166,10 @@ def _detail(
             if view.status in {"investigating", "remedy_proposed"}
             else None,
             "replies": handling_queries.reply_templates(session, complaint),
+            "accountability": handling_queries.accountability(session, complaint.id),
+            "can_evaluate": complaint.status in {Status.FOLLOW_UP, Status.CLOSED}
+            and not followup_queries.actions(session, complaint_id=complaint.id)
+            and not followup_service.has_evaluation(session, complaint.id),
             "archive": followup_service.archive_check(session, complaint)
             if complaint.status == Status.CLOSED
             else None,
@@ -572,6 +579,90 @@ def investigation(
             record=record,
             actor=actor_of(user),
             clock=kesu.clock,
+        ),
+    )
+
+
+@router.post("/agent/complaints/{complaint_id}/accountability/{record_id}", response_model=None)
+def decide_accountability(
+    complaint_id: int,
+    record_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+    decision: Annotated[str, Form(pattern="^(confirm|dismiss)$")],
+) -> Response:
+    if user is None:
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: accountability_service.decide_accountability(
+            session,
+            record_id=record_id,
+            confirm=decision == "confirm",
+            actor=actor_of(user),
+            clock=kesu.clock,
+        ),
+    )
+
+
+@router.post("/agent/complaints/{complaint_id}/evaluation", response_model=None)
+def evaluate(
+    complaint_id: int,
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+    lessons: Annotated[str, Form(max_length=10_000)] = "",
+    root_cause_class: Annotated[str, Form(max_length=16)] = "other",
+    action_department_id: Annotated[str, Form(max_length=20)] = "",
+    action_description: Annotated[str, Form(max_length=2000)] = "",
+    action_due_on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    if user is None:
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
+    try:
+        actions = (
+            [
+                ActionDraft(
+                    department_id=int(action_department_id),
+                    description=action_description,
+                    due_at=f"{action_due_on}T18:00:00+08:00",
+                )
+            ]
+            if action_description.strip()
+            else []
+        )
+        draft = EvaluationCreate(
+            lessons=lessons, root_cause_class=root_cause_class, actions=actions
+        )
+    except (ValidationError, ValueError):
+        return _detail(
+            request,
+            session,
+            kesu,
+            user,
+            complaint_id,
+            error="总结评价内容不完整或日期格式不正确。",
+            status_code=422,
+        )
+    return _perform(
+        request,
+        session,
+        kesu,
+        user,
+        complaint_id,
+        lambda: followup_evaluation.evaluate_complaint(
+            session, complaint_id=complaint_id, draft=draft, actor=actor_of(user), clock=kesu.clock
         ),
     )
 
