@@ -14,7 +14,7 @@ from kesu.escalation.models import EscalationRecord
 from kesu.escalation.schemas import EmotionPoint, EscalationPacket, EscalationRead
 from kesu.escalation.service import LEVEL_LABELS
 from kesu.handling import queries as handling_queries
-from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS
+from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS, REMEDY_LABELS
 from kesu.sla import queries as sla_queries
 from kesu.text.signals import THREAT_LABELS
 from kesu.triage.models import TriageDecision
@@ -67,6 +67,7 @@ def build_packet(
         ],
         threats=threats,
         communications=handling_queries.contacts(session, complaint.id),
+        offers=handling_queries.remedies(session, complaint.id),
         prepared_at=now,
     )
 
@@ -101,6 +102,18 @@ def render_markdown(packet: EscalationPacket) -> str:
             f"| {p.at.isoformat()} | {p.anger_level} | {p.anger_score} | {p.priority} |"
             for p in packet.emotion_trend
         ],
+        "",
+        "## 处理方案",
+        "",
+        *(
+            [
+                f"- {label(REMEDY_LABELS, o.kind, Language.ZH)}"
+                + (f" ¥{o.amount_fen / 100:.2f}" if o.amount_fen is not None else "")
+                + f"：{o.description}（{o.status}，{o.proposed_by_name}）"
+                for o in packet.offers
+            ]
+            or ["无"]
+        ),
         "",
         "## 沟通记录",
         "",

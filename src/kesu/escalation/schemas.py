@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from kesu.complaints.schemas import ComplaintRead
-from kesu.handling.schemas import ContactRead
+from kesu.handling.schemas import ContactRead, RemedyRead
 from kesu.sla.schemas import ClockRead
 
 
@@ -50,4 +50,6 @@ class EscalationPacket(BaseModel):
     emotion_trend: list[EmotionPoint]
     threats: list[str]
     communications: list[ContactRead]
+    offers: list[RemedyRead]
+    """Remedies proposed so far, with their approval state."""
     prepared_at: datetime
