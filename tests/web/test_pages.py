@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kesu.bootstrap import Kesu
 from kesu.complaints.models import Complaint, Evidence
 from tests.factories import PASSWORD, Personas, see_committed
 
@@ -170,3 +171,32 @@ def test_agent_enters_a_phone_complaint(
     see_committed(session)
     complaint = session.scalars(select(Complaint)).one()
     assert (complaint.channel, complaint.registered_by) == ("phone", personas.zhang_min.actor.ref)
+
+
+def test_the_queue_filters(
+    client: TestClient, personas: Personas, session: Session, kesu: Kesu
+) -> None:
+    client.post("/complaints", data={**FORM, "submission_key": "a"})
+    client.post(
+        "/complaints",
+        data={
+            **FORM,
+            "submission_key": "b",
+            "phone": "13900000001",
+            "complainant_name": "刘女士",
+            "description": "热水器漏电，孩子被电到了！我要去12315投诉！",
+            "target": "澜泉热水器",
+        },
+    )
+    _sign_in(client)
+    urgent = client.get("/agent", params={"priority": "P1"})
+    assert "刘女士" in urgent.text
+    assert "陈先生" not in urgent.text
+    logistics = client.get("/agent", params={"category": "logistics"})
+    assert "陈先生" in logistics.text
+    assert "刘女士" not in logistics.text
+    assert "没有符合条件的投诉" in client.get("/agent", params={"breached": "true"}).text
+    api = client.get(
+        "/api/v1/complaints", params={"priority": "P1"}, headers=personas.zhang_min.headers
+    ).json()
+    assert [row["complainant_name"] for row in api] == ["刘女士"]

@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from kesu.accounts import permissions
@@ -27,6 +27,7 @@ from kesu.core.actors import Actor, ActorKind
 from kesu.core.errors import InvalidInput, PermissionDenied
 from kesu.core.i18n import Language, label
 from kesu.core.text_limits import normalise_phone
+from kesu.sla.models import SlaClock
 
 MAX_PAGE = 200
 
@@ -196,6 +197,12 @@ def departments(session: Session) -> list[Department]:
 @dataclass(frozen=True)
 class ComplaintFilter:
     statuses: Sequence[Status] = ()
+    categories: Sequence[str] = ()
+    priorities: Sequence[str] = ()
+    department_id: int | None = None
+    assignee_id: int | None = None
+    breached: bool = False
+    """Only complaints with a missed deadline (a breached SLA clock)."""
     before_id: int | None = None
     """Keyset pagination: only complaints with a smaller id (newest first)."""
     limit: int = 50
@@ -214,6 +221,18 @@ def list_complaints(
     )
     if query.statuses:
         statement = statement.where(Complaint.status.in_([s.value for s in query.statuses]))
+    if query.categories:
+        statement = statement.where(Complaint.category.in_(list(query.categories)))
+    if query.priorities:
+        statement = statement.where(Complaint.priority.in_(list(query.priorities)))
+    if query.department_id is not None:
+        statement = statement.where(Complaint.department_id == query.department_id)
+    if query.assignee_id is not None:
+        statement = statement.where(Complaint.assignee_id == query.assignee_id)
+    if query.breached:
+        statement = statement.where(
+            exists().where(SlaClock.complaint_id == Complaint.id, SlaClock.breached_at.is_not(None))
+        )
     if query.before_id is not None:
         statement = statement.where(Complaint.id < query.before_id)
     return [

@@ -148,14 +148,29 @@ def list_complaints(
     user: CurrentUser,
     language: RequestLanguage,
     status_in: Annotated[list[Status] | None, Query(alias="status")] = None,
+    category: Annotated[list[str] | None, Query(max_length=32)] = None,
+    priority: Annotated[list[str] | None, Query(max_length=4)] = None,
+    department_id: Annotated[int | None, Query(ge=1)] = None,
+    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    breached: bool = False,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
 ) -> list[ComplaintSummary]:
-    """The staff queue, newest first; page with `before_id` = the last id you received."""
+    """The staff queue, newest first, filtered by status, category, priority, department, assignee or
+    a missed deadline; page with `before_id` = the last id you received."""
     return queries.list_complaints(
         session,
         actor_of(user),
-        queries.ComplaintFilter(statuses=status_in or (), before_id=before_id, limit=limit),
+        queries.ComplaintFilter(
+            statuses=status_in or (),
+            categories=category or (),
+            priorities=priority or (),
+            department_id=department_id,
+            assignee_id=assignee_id,
+            breached=breached,
+            before_id=before_id,
+            limit=limit,
+        ),
         language,
     )
 

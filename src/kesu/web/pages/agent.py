@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -53,6 +54,7 @@ from kesu.web.pages.portal import file_posted_complaint
 from kesu.web.pages.rendering import render
 
 router = APIRouter(include_in_schema=False)
+QUEUE_PAGE = 50
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -112,6 +114,11 @@ def queue(
     session: DbSession,
     user: OptionalUser,
     status: Annotated[list[Status] | None, Query()] = None,
+    category: Annotated[str, Query(max_length=32)] = "",
+    priority: Annotated[str, Query(max_length=4)] = "",
+    department_id: Annotated[str, Query(max_length=20)] = "",
+    mine: bool = False,
+    breached: bool = False,
     before_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     if user is None:
@@ -119,13 +126,43 @@ def queue(
     rows = queries.list_complaints(
         session,
         actor_of(user),
-        queries.ComplaintFilter(statuses=status or (), before_id=before_id, limit=50),
+        queries.ComplaintFilter(
+            statuses=status or (),
+            categories=[category] if category else (),
+            priorities=[priority] if priority else (),
+            department_id=int(department_id) if department_id.isdigit() else None,
+            assignee_id=user.id if mine else None,
+            breached=breached,
+            before_id=before_id,
+            limit=QUEUE_PAGE,
+        ),
         Language.ZH,
     )
     return render(
         request,
         "agent/queue.html",
-        {"user": user, "rows": rows, "statuses": list(Status), "selected": set(status or ())},
+        {
+            "user": user,
+            "rows": rows,
+            "statuses": list(Status),
+            "selected": set(status or ()),
+            "categories": CATEGORIES,
+            "priorities": list(Priority),
+            "departments": queries.departments(session),
+            "chosen": {
+                "category": category,
+                "priority": priority,
+                "department_id": department_id,
+                "mine": mine,
+                "breached": breached,
+            },
+            "next_page": urlencode(
+                [(k, v) for k, v in request.query_params.multi_items() if k != "before_id"]
+                + [("before_id", str(rows[-1].id))]
+            )
+            if len(rows) == QUEUE_PAGE
+            else None,
+        },
     )
 
 
