@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kesu.bootstrap import Kesu
+from kesu.complaints import service as complaints
+from kesu.complaints.lifecycle import Action
 from kesu.complaints.models import Complaint
+from kesu.followup import service as followup
+from kesu.followup.models import FollowUpVisit
+from kesu.handling import remedies
+from kesu.handling.schemas import RemedyCreate, RemedyKind
+from kesu.jobs import registry
+from kesu.jobs.worker import Worker, WorkerConfig
 from kesu.web.app import create_app
-from tests.factories import PASSWORD, Personas
+from tests.factories import PASSWORD, Personas, file_complaint
+from tests.fakes import MemoryNotifier
 
 pytestmark = pytest.mark.browser
 
@@ -220,3 +230,95 @@ def test_form_errors_are_shown_in_chinese(live_server: str, page: Page, session:
     expect(page.get_by_text("投诉人姓名：必填")).to_be_visible()
     expect(page.get_by_label("姓名")).to_have_attribute("aria-invalid", "true")
     assert session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+
+def test_supervisor_approves_customer_answers_and_the_case_closes(
+    live_server: str, page: Page, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    # The handler's part is set up through the services; the browser does the rest.
+    complaint = file_complaint(kesu, session, description=DESCRIPTION)
+    for action in (Action.TRIAGE,):
+        complaint = complaints.transition_complaint(
+            session,
+            complaint_id=complaint.id,
+            action=action,
+            expected_version=complaint.version,
+            actor=personas.zhang_min.actor,
+            clock=kesu.clock,
+        )
+    complaint = complaints.assign_complaint(
+        session,
+        complaint_id=complaint.id,
+        expected_version=complaint.version,
+        department_id=personas.quality.id,
+        assignee_id=None,
+        actor=personas.zhang_min.actor,
+        clock=kesu.clock,
+    )
+    complaint = complaints.transition_complaint(
+        session,
+        complaint_id=complaint.id,
+        action=Action.START_INVESTIGATION,
+        expected_version=complaint.version,
+        actor=personas.zhao_lei.actor,
+        clock=kesu.clock,
+    )
+    remedies.propose_remedy(
+        session,
+        complaint_id=complaint.id,
+        draft=RemedyCreate(
+            version=complaint.version,
+            kind=RemedyKind.COMPENSATION,
+            amount=Decimal("300"),
+            description="赔偿医药费 300 元",
+        ),
+        actor=personas.zhang_min.actor,
+        clock=kesu.clock,
+    )
+    remedies.submit_remedies(
+        session,
+        complaint_id=complaint.id,
+        expected_version=complaint.version,
+        actor=personas.zhang_min.actor,
+        clock=kesu.clock,
+    )
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("liqiang")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="待批示").click()
+    page.get_by_role("link", name=complaint.tracking_number).click()
+    badge = page.locator("h1 .badge").first
+    expect(badge).to_have_text("待主管批示")
+    screenshot(page, "supervisor-approval")
+    page.get_by_label("批示意见").fill("同意赔付")
+    page.get_by_role("button", name="批准", exact=True).click()
+    expect(badge).to_have_text("处理落实中")
+    page.get_by_role("button", name="标记已解决").click()
+    expect(badge).to_have_text("已解决")
+
+    Worker(
+        kesu.sessions,
+        registry.build_handlers(
+            notifier=MemoryNotifier(),
+            clock=kesu.clock,
+            secret="test-secret",
+            public_url=live_server,
+        ),
+        kesu.clock,
+        WorkerConfig(50, 60, 3),
+    ).run_until_idle()
+    session.rollback()
+    visit = session.scalars(select(FollowUpVisit)).one()
+    page.goto(f"{live_server}/followup/{followup.visit_token('test-secret', visit.id)}")
+    screenshot(page, "portal-survey")
+    page.get_by_label("满意", exact=True).check()
+    page.get_by_role("button", name="提交").click()
+    expect(page.locator(".receipt")).to_contain_text("您的意见已记录")
+
+    page.goto(f"{live_server}/agent/complaints/{complaint.id}")
+    expect(badge).to_have_text("回访中")
+    page.get_by_role("button", name="结案", exact=True).click()
+    expect(badge).to_have_text("已结案")
+    screenshot(page, "agent-closed")
