@@ -141,7 +141,9 @@ def open_complaint(
         return complaint
 
 
-def _load_for_update(session: Session, complaint_id: int, expected_version: int) -> Complaint:
+def load_for_update(session: Session, complaint_id: int, expected_version: int) -> Complaint:
+    """The complaint, locked for the caller's transaction, if it is still at the version the caller
+    read; raises ``ComplaintNotFound`` or ``ConcurrentUpdate``."""
     complaint = session.get(Complaint, complaint_id, with_for_update=True, populate_existing=True)
     if complaint is None:
         raise ComplaintNotFound()
@@ -223,7 +225,7 @@ def transition_complaint(
     with transaction(session):
         if action in lifecycle.COMMAND_ACTIONS and not via_command:
             raise UseDomainCommand(action=action.value)
-        complaint = _load_for_update(session, complaint_id, expected_version)
+        complaint = load_for_update(session, complaint_id, expected_version)
         _authorise(actor, complaint, action)
         current = Status(complaint.status)
         resume = Status(complaint.resume_status) if complaint.resume_status else None
@@ -265,6 +267,43 @@ def transition_complaint(
         return complaint
 
 
+@dataclass(frozen=True)
+class _Assignment:
+    department: Department | None
+    assignee: User | None
+
+    @property
+    def department_id(self) -> int | None:
+        return self.department.id if self.department is not None else None
+
+    def event_data(self) -> dict[str, object]:
+        return {
+            "department_id": self.department_id,
+            "department_name": self.department.name if self.department is not None else None,
+            "assignee_id": self.assignee.id if self.assignee is not None else None,
+            "assignee_name": self.assignee.display_name if self.assignee is not None else None,
+        }
+
+
+def _assignment(
+    session: Session, department_id: int | None, assignee_id: int | None
+) -> _Assignment:
+    """Who a complaint goes to: the department (default: the assignee's own) and an active handler."""
+    if department_id is None and assignee_id is None:
+        raise InvalidInput(
+            reason=Bilingual("请指定责任部门或处理人", "name a department or a handler")
+        )
+    assignee = session.get(User, assignee_id) if assignee_id is not None else None
+    if assignee_id is not None and (assignee is None or not assignee.is_active):
+        raise NotFound()
+    if department_id is None and assignee is not None:
+        department_id = assignee.department_id
+    department = session.get(Department, department_id) if department_id is not None else None
+    if department_id is not None and department is None:
+        raise NotFound()
+    return _Assignment(department=department, assignee=assignee)
+
+
 def assign_complaint(
     session: Session,
     *,
@@ -278,25 +317,14 @@ def assign_complaint(
 ) -> Complaint:
     """Hand the complaint to a responsible department and, optionally, a handler in it."""
     with transaction(session):
-        complaint = _load_for_update(session, complaint_id, expected_version)
+        complaint = load_for_update(session, complaint_id, expected_version)
         _authorise(actor, complaint, Action.ASSIGN)
-        if department_id is None and assignee_id is None:
-            raise InvalidInput(
-                reason=Bilingual("请指定责任部门或处理人", "name a department or a handler")
-            )
-        assignee = session.get(User, assignee_id) if assignee_id is not None else None
-        if assignee_id is not None and (assignee is None or not assignee.is_active):
-            raise NotFound()
-        if department_id is None and assignee is not None:
-            department_id = assignee.department_id
-        department = session.get(Department, department_id) if department_id is not None else None
-        if department_id is not None and department is None:
-            raise NotFound()
+        assignment = _assignment(session, department_id, assignee_id)
         current = Status(complaint.status)
         target = lifecycle.plan(current, Action.ASSIGN)
         now = clock.now()
         complaint.status = target
-        complaint.department_id = department_id
+        complaint.department_id = assignment.department_id
         complaint.assignee_id = assignee_id
         complaint.updated_at = now
         _flush_or_conflict(session)
@@ -312,12 +340,7 @@ def assign_complaint(
             from_status=current,
             to_status=target,
             note=note,
-            data={
-                "department_id": department_id,
-                "department_name": department.name if department is not None else None,
-                "assignee_id": assignee_id,
-                "assignee_name": assignee.display_name if assignee is not None else None,
-            },
+            data=assignment.event_data(),
         )
         return complaint
 
@@ -348,26 +371,15 @@ def reassign_complaint(
 ) -> Complaint:
     """Transfer an assigned complaint to another department or handler, with the reason on record."""
     with transaction(session):
-        complaint = _load_for_update(session, complaint_id, expected_version)
+        complaint = load_for_update(session, complaint_id, expected_version)
         _authorise(actor, complaint, Action.ASSIGN)
         if Status(complaint.status) not in REASSIGNABLE:
             raise InvalidTransition(status=complaint.status, action="reassign")
         reason = clean_text(reason, field=Bilingual("转派原因", "reason"), max_length=2000)
-        if department_id is None and assignee_id is None:
-            raise InvalidInput(
-                reason=Bilingual("请指定责任部门或处理人", "name a department or a handler")
-            )
-        assignee = session.get(User, assignee_id) if assignee_id is not None else None
-        if assignee_id is not None and (assignee is None or not assignee.is_active):
-            raise NotFound()
-        if department_id is None and assignee is not None:
-            department_id = assignee.department_id
-        department = session.get(Department, department_id) if department_id is not None else None
-        if department_id is not None and department is None:
-            raise NotFound()
+        assignment = _assignment(session, department_id, assignee_id)
         before = {"department_id": complaint.department_id, "assignee_id": complaint.assignee_id}
         now = clock.now()
-        complaint.department_id = department_id
+        complaint.department_id = assignment.department_id
         complaint.assignee_id = assignee_id
         complaint.updated_at = now
         _flush_or_conflict(session)
@@ -379,13 +391,7 @@ def reassign_complaint(
             at=now,
             is_public=False,
             note=reason,
-            data={
-                "from": before,
-                "department_id": department_id,
-                "department_name": department.name if department is not None else None,
-                "assignee_id": assignee_id,
-                "assignee_name": assignee.display_name if assignee is not None else None,
-            },
+            data={"from": before, **assignment.event_data()},
         )
         return complaint
 

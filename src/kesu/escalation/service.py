@@ -9,13 +9,13 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from kesu.accounts import permissions
-from kesu.complaints.errors import ComplaintNotFound
+from kesu.complaints import service as complaints
 from kesu.complaints.events import EventKind, record_event
 from kesu.complaints.models import Complaint
 from kesu.complaints.notify import notify_customer
 from kesu.core.actors import SYSTEM, Actor
 from kesu.core.clock import Clock
-from kesu.core.errors import Bilingual, ConcurrentUpdate
+from kesu.core.errors import Bilingual
 from kesu.core.text_limits import clean_text
 from kesu.db.engine import transaction
 from kesu.escalation.errors import AlreadyAtBottom, AlreadyAtTop
@@ -205,15 +205,6 @@ def _move(
     return record
 
 
-def _load(session: Session, complaint_id: int, expected_version: int) -> Complaint:
-    complaint = session.get(Complaint, complaint_id, with_for_update=True, populate_existing=True)
-    if complaint is None:
-        raise ComplaintNotFound()
-    if complaint.version != expected_version:
-        raise ConcurrentUpdate()
-    return complaint
-
-
 def escalate_complaint(
     session: Session,
     *,
@@ -226,7 +217,7 @@ def escalate_complaint(
     """Send a complaint one level up by hand (the packet for the next level is ready at once)."""
     with transaction(session):
         permissions.require(actor.role, permissions.Permission.HANDLE_COMPLAINTS)
-        complaint = _load(session, complaint_id, expected_version)
+        complaint = complaints.load_for_update(session, complaint_id, expected_version)
         reason = clean_text(reason, field=Bilingual("升级原因", "reason"), max_length=2000)
         if complaint.escalation_level >= TOP_LEVEL:
             raise AlreadyAtTop()
@@ -254,7 +245,7 @@ def send_back(
     """Return a complaint one level down (发还): flagged for special attention, less time left."""
     with transaction(session):
         permissions.require(actor.role, permissions.Permission.APPROVE_REMEDIES)
-        complaint = _load(session, complaint_id, expected_version)
+        complaint = complaints.load_for_update(session, complaint_id, expected_version)
         reason = clean_text(reason, field=Bilingual("发还原因", "reason"), max_length=2000)
         if complaint.escalation_level == 0:
             raise AlreadyAtBottom()
