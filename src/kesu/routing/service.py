@@ -201,6 +201,21 @@ CSV_COLUMNS = (
 )
 
 
+def _validated_draft(
+    data: object, *, line: int, zh_prefix: str = "", en_prefix: str = ""
+) -> RuleDraft:
+    """One rule of an imported file, or ``BadRuleFile`` naming its first invalid field."""
+    try:
+        return RuleDraft.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise BadRuleFile(
+            line=line,
+            reason=Bilingual(f"{zh_prefix}{field} 无效", f"{en_prefix}{field}: {first['msg']}"),
+        ) from error
+
+
 def import_rules_csv(
     session: Session, text: str, *, actor: Actor, clock: Clock
 ) -> list[RoutingRule]:
@@ -226,14 +241,7 @@ def import_rules_csv(
                 for key, value in row.items()
                 if key in CSV_COLUMNS
             }
-            try:
-                draft = RuleDraft.model_validate({k: v for k, v in values.items() if v is not None})
-            except ValidationError as error:
-                first = error.errors()[0]
-                field = ".".join(str(part) for part in first["loc"])
-                raise BadRuleFile(
-                    line=line, reason=Bilingual(f"{field} 无效", f"{field}: {first['msg']}")
-                ) from error
+            draft = _validated_draft({k: v for k, v in values.items() if v is not None}, line=line)
             rules.append(_add_rule(session, draft, actor, clock, line=line))
         return rules
 
@@ -254,17 +262,8 @@ def import_rules_yaml(
             raise BadRuleFile(line=1, reason=Bilingual("应为规则列表", "expected a list of rules"))
         rules = []
         for number, item in enumerate(document, start=1):
-            try:
-                draft = RuleDraft.model_validate(item)
-            except ValidationError as error:
-                first = error.errors()[0]
-                field = ".".join(str(part) for part in first["loc"])
-                raise BadRuleFile(
-                    line=number,
-                    reason=Bilingual(
-                        f"第 {number} 条规则 {field} 无效",
-                        f"rule {number}, {field}: {first['msg']}",
-                    ),
-                ) from error
+            draft = _validated_draft(
+                item, line=number, zh_prefix=f"第 {number} 条规则 ", en_prefix=f"rule {number}, "
+            )
             rules.append(_add_rule(session, draft, actor, clock, line=number))
         return rules
