@@ -157,11 +157,11 @@ def start_clocks(
     return clocks
 
 
-def _clocks(session: Session, complaint_id: int, state: ClockState) -> list[SlaClock]:
+def _clocks(session: Session, complaint_id: int, *states: ClockState) -> list[SlaClock]:
     return list(
         session.scalars(
             select(SlaClock)
-            .where(SlaClock.complaint_id == complaint_id, SlaClock.state == state)
+            .where(SlaClock.complaint_id == complaint_id, SlaClock.state.in_(states))
             .order_by(SlaClock.id)
             .with_for_update()
         )
@@ -195,11 +195,10 @@ def stop_clocks(
     session: Session, *, complaint_id: int, kinds: tuple[ClockKind, ...], now: datetime
 ) -> None:
     """The promise is kept (or the case ended): record when, and let the timers lapse."""
-    for state in (ClockState.RUNNING, ClockState.PAUSED):
-        for clock in _clocks(session, complaint_id, state):
-            if clock.kind in kinds:
-                clock.state = ClockState.STOPPED
-                clock.met_at = now
+    for clock in _clocks(session, complaint_id, ClockState.RUNNING, ClockState.PAUSED):
+        if clock.kind in kinds:
+            clock.state = ClockState.STOPPED
+            clock.met_at = now
 
 
 def claim_timer(
