@@ -22,6 +22,7 @@ from kesu.web.api import system as system_api
 from kesu.web.api import triage as triage_api
 from kesu.web.pages import admin as admin_pages
 from kesu.web.pages import agent as agent_pages
+from kesu.web.pages import language as language_pages
 from kesu.web.pages import portal as portal_pages
 from kesu.web.pages import rendering
 
@@ -55,6 +56,7 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(agent_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(language_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

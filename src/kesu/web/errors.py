@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Language, negotiate
+from kesu.web.translation import translate
 
 _VALIDATION_MESSAGE = {
     Language.ZH: "请求内容不符合要求：{fields}",
@@ -30,7 +31,8 @@ _HTTP_ERRORS = {
 
 
 def request_language(request: Request) -> Language:
-    chosen = request.cookies.get("lang") or request.query_params.get("lang")
+    # An explicit ?lang= (API clients, shared links) wins over the page switch's remembered cookie.
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
     if chosen in {Language.ZH.value, Language.EN.value}:
         return Language(chosen)
     return negotiate(request.headers.get("accept-language"))
@@ -46,7 +48,15 @@ def _is_page(request: Request) -> bool:
 
 def _page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
     from_env = request.app.state.templates
-    html = from_env.get_template("error.html").render(title=title, message=message, user=None)
+    language = request_language(request)
+    html = from_env.get_template("error.html").render(
+        title=translate(title, language),
+        message=message,
+        user=None,
+        request=request,
+        language=language,
+        other_language=Language.EN if language is Language.ZH else Language.ZH,
+    )
     return HTMLResponse(html, status_code=status_code)
 
 
@@ -62,7 +72,7 @@ _PAGE_TITLES = {
 async def _kesu_error(request: Request, error: KesuError) -> Response:
     if _is_page(request):
         title = _PAGE_TITLES.get(error.http_status, "出错了")
-        return _page(request, error.http_status, title, error.message(Language.ZH))
+        return _page(request, error.http_status, title, error.message(request_language(request)))
     return JSONResponse(
         error_body(error.code, error.message(request_language(request))),
         status_code=error.http_status,
@@ -78,7 +88,7 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     language = request_language(request)
     if _is_page(request):
         return _page(
-            request, 422, _PAGE_TITLES[422], _VALIDATION_MESSAGE[Language.ZH].format(fields=fields)
+            request, 422, _PAGE_TITLES[422], _VALIDATION_MESSAGE[language].format(fields=fields)
         )
     return JSONResponse(
         error_body(
@@ -92,10 +102,11 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> Respon
     code, message_zh, message_en = _HTTP_ERRORS.get(
         error.status_code, ("http_error", str(error.detail), str(error.detail))
     )
-    if _is_page(request):
-        title = _PAGE_TITLES.get(error.status_code, "出错了")
-        return _page(request, error.status_code, title, message_zh)
     message = message_zh if request_language(request) is Language.ZH else message_en
+    if _is_page(request):
+        return _page(
+            request, error.status_code, _PAGE_TITLES.get(error.status_code, "出错了"), message
+        )
     return JSONResponse(
         error_body(code, message),
         status_code=error.status_code,

@@ -9,15 +9,19 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from kesu.complaints.events import EVENT_LABELS
 from kesu.complaints.lifecycle import ACTION_LABELS, STATUS_LABELS
 from kesu.complaints.models import CHANNEL_LABELS, DEMAND_LABELS, TARGET_LABELS
-from kesu.core.i18n import Labels, Language, label
+from kesu.core.i18n import DEFAULT_LANGUAGE, Labels, Language, label
 from kesu.core.text_limits import mask_phone
 from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS, REMEDY_LABELS
 from kesu.text.analysis import PRIORITY_LABELS
 from kesu.text.classify import CATEGORY_LABELS
+from kesu.web.errors import request_language
+from kesu.web.translation import translate
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 # Pages show Beijing time: the people using them are in China; storage stays UTC.
@@ -26,6 +30,22 @@ DISPLAY_TZ = timezone(timedelta(hours=8), "CST")
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 env = templates.env
 env.autoescape = True
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translate(message, context.get("language", DEFAULT_LANGUAGE))
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, _plural: str, _count: int) -> str:
+    # Chinese has no plural forms; the English catalogue keys both by the Chinese phrase.
+    return _gettext(context, singular)
+
+
+# newstyle: `_("已逾期 %(days)s 天", days=n)` escapes the values and formats after translating.
+env.add_extension("jinja2.ext.i18n")
+env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -52,7 +72,7 @@ _TABLES: dict[str, Labels] = {
 def render(
     request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:
-    language = Language.ZH
+    language = request_language(request)
 
     def lbl(table: str, code: str) -> str:
         return label(_TABLES[table], code, language)
@@ -60,6 +80,12 @@ def render(
     return templates.TemplateResponse(
         request,
         name,
-        {"lbl": lbl, "language": language, "tables": _TABLES, **context},
+        {
+            "lbl": lbl,
+            "language": language,
+            "other_language": Language.EN if language is Language.ZH else Language.ZH,
+            "tables": _TABLES,
+            **context,
+        },
         status_code=status_code,
     )
