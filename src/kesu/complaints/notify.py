@@ -16,25 +16,16 @@ def notify_customer(
     session: Session, complaint: Complaint, *, kind: str, subject: str, body: str, now: datetime
 ) -> list[Channel]:
     """Queue the message by SMS and/or e-mail; returns the channels used."""
-    channels = []
-    for channel, recipient in (
-        (Channel.SMS, complaint.contact_phone),
-        (Channel.EMAIL, complaint.contact_email),
-    ):
-        if recipient:
-            notifications.queue_notification(
-                session,
-                subject_type="complaint",
-                subject_id=complaint.id,
-                kind=kind,
-                channel=channel,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                now=now,
-            )
-            channels.append(channel)
-    return channels
+    messages = [
+        notifications.Message("complaint", complaint.id, kind, channel, recipient, subject, body)
+        for channel, recipient in (
+            (Channel.SMS, complaint.contact_phone),
+            (Channel.EMAIL, complaint.contact_email),
+        )
+        if recipient
+    ]
+    notifications.queue_notifications(session, messages, now=now)
+    return [Channel(message.channel) for message in messages]
 
 
 # The milestones a complainant hears about, and what they are told (the note, when given, follows).

@@ -23,9 +23,17 @@ def enqueue(
     now: datetime,
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
+    key_is_new: bool = False,
 ) -> Job:
-    """Add a job that runs after the current transaction commits (at ``run_at`` or at once)."""
-    if dedupe_key is not None:
+    """Add a job that runs after the current transaction commits (at ``run_at`` or at once).
+
+    A ``dedupe_key`` makes the job idempotent: an existing job with that key is returned instead.
+    ``key_is_new`` says the key names a row created in this very transaction (a new notification,
+    a new clock), so no earlier job can hold it and the lookup is skipped: the unique index
+    still guards it. The job is flushed with the caller's next flush or commit, in one
+    multi-row INSERT with the other jobs of the transaction.
+    """
+    if dedupe_key is not None and not key_is_new:
         existing = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
@@ -39,5 +47,4 @@ def enqueue(
         dedupe_key=dedupe_key,
     )
     session.add(job)
-    session.flush()
     return job

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,6 +15,19 @@ from kesu.notifications.models import Notification, NotificationStatus
 from kesu.notifications.notifiers import Notifier, OutgoingMessage
 
 DELIVER_JOB = "notifications.deliver"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to queue: to whom, by which channel, about what."""
+
+    subject_type: str
+    subject_id: object
+    kind: str
+    channel: str
+    recipient: str
+    subject: str
+    body: str
 
 
 def queue_notification(
@@ -28,29 +43,42 @@ def queue_notification(
     now: datetime,
 ) -> Notification:
     """Record the message and its delivery job; nothing is sent before the caller commits."""
+    message = Message(subject_type, subject_id, kind, channel, recipient, subject, body)
+    return queue_notifications(session, [message], now=now)[0]
+
+
+def queue_notifications(
+    session: Session, messages: Sequence[Message], *, now: datetime
+) -> list[Notification]:
+    """Record several messages and their delivery jobs with one flush (the jobs need the ids)."""
     with transaction(session):
-        notification = Notification(
-            subject_type=subject_type,
-            subject_id=str(subject_id),
-            kind=kind,
-            channel=channel,
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            status=NotificationStatus.QUEUED,
-            created_at=now,
-            attempts=0,
-        )
-        session.add(notification)
+        queued = [
+            Notification(
+                subject_type=message.subject_type,
+                subject_id=str(message.subject_id),
+                kind=message.kind,
+                channel=message.channel,
+                recipient=message.recipient,
+                subject=message.subject,
+                body=message.body,
+                status=NotificationStatus.QUEUED,
+                created_at=now,
+                attempts=0,
+            )
+            for message in messages
+        ]
+        session.add_all(queued)
         session.flush()
-        outbox.enqueue(
-            session,
-            DELIVER_JOB,
-            {"notification_id": notification.id},
-            now=now,
-            dedupe_key=f"{DELIVER_JOB}:{notification.id}",
-        )
-        return notification
+        for notification in queued:
+            outbox.enqueue(
+                session,
+                DELIVER_JOB,
+                {"notification_id": notification.id},
+                now=now,
+                dedupe_key=f"{DELIVER_JOB}:{notification.id}",
+                key_is_new=True,
+            )
+        return queued
 
 
 def deliver_notification(

@@ -106,7 +106,7 @@ def select_terms(
     )
 
 
-def _arm(session: Session, clock: SlaClock, now: datetime) -> None:
+def _arm(session: Session, clock: SlaClock, now: datetime, *, new_clock: bool = False) -> None:
     stamp = clock.due_at.isoformat()
     warn_at = max(clock.due_at - timedelta(minutes=clock.warn_before_minutes), now)
     payload = {"clock_id": clock.id, "due_at": stamp}
@@ -117,6 +117,7 @@ def _arm(session: Session, clock: SlaClock, now: datetime) -> None:
         now=now,
         run_at=warn_at,
         dedupe_key=f"{WARN_JOB}:{clock.id}:{stamp}",
+        key_is_new=new_clock,
     )
     outbox.enqueue(
         session,
@@ -125,6 +126,7 @@ def _arm(session: Session, clock: SlaClock, now: datetime) -> None:
         now=now,
         run_at=clock.due_at,
         dedupe_key=f"{DUE_JOB}:{clock.id}:{stamp}",
+        key_is_new=new_clock,
     )
 
 
@@ -153,7 +155,7 @@ def start_clocks(
         clocks.append(clock)
     session.flush()
     for clock in clocks:
-        _arm(session, clock, now)
+        _arm(session, clock, now, new_clock=True)
     return clocks
 
 
