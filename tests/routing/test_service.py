@@ -20,6 +20,7 @@ from kesu.routing import service as routing
 from kesu.routing.errors import BadRuleFile, NoMatchingRule
 from kesu.routing.models import RoutingRule
 from kesu.routing.schemas import RuleDraft, Strategy
+from kesu.web.deps import SESSION_COOKIE, csrf_token
 from tests.factories import PASSWORD, Personas, file_complaint, see_committed
 
 ADMIN = Actor(kind=ActorKind.USER, id=None, role=Role.ADMIN, name="管理员")
@@ -405,13 +406,12 @@ def test_the_routing_rules_page(
 
 
 def test_only_administrators_change_rules_from_the_page(
-    client: TestClient, personas: Personas
+    client: TestClient, kesu: Kesu, personas: Personas
 ) -> None:
     client.post("/login", data={"username": "zhangmin", "password": PASSWORD, "next": "/agent"})
-    page = client.get("/agent/admin/routing")
-    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
-    assert csrf is not None
+    assert client.get("/agent/admin/routing").status_code == 403
+    csrf = csrf_token(kesu, client.cookies.get(SESSION_COOKIE) or "")
     refused = client.post(
-        "/agent/admin/routing", data={"csrf": csrf.group(1), "name": "x", "department_code": "LOG"}
+        "/agent/admin/routing", data={"csrf": csrf, "name": "x", "department_code": "LOG"}
     )
     assert refused.status_code == 403

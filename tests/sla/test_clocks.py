@@ -336,3 +336,34 @@ def test_a_reopened_complaint_gets_a_fresh_resolution_clock(
     fresh = _clocks(session, complaint.id)[ClockKind.RESOLUTION]
     assert (fresh.state, fresh.started_at, fresh.met_at) == (ClockState.RUNNING, clock.now(), None)
     assert fresh.due_at > clock.now()
+
+
+def test_an_appealed_rejection_gets_a_fresh_resolution_clock(
+    kesu: Kesu, session: Session, personas: Personas, clock: FixedClock
+) -> None:
+    complaint = file_complaint(kesu, session, description=CALM)
+    complaint = complaints.transition_complaint(
+        session,
+        complaint_id=complaint.id,
+        action=Action.REJECT,
+        expected_version=complaint.version,
+        actor=personas.zhang_min.actor,
+        clock=clock,
+        note="不属于本单位受理范围",
+    )
+    assert _clocks(session, complaint.id)[ClockKind.RESOLUTION].state == ClockState.STOPPED
+    clock.advance(timedelta(days=3))
+    complaints.transition_complaint(
+        session,
+        complaint_id=complaint.id,
+        action=Action.APPEAL,
+        expected_version=complaint.version,
+        actor=Actor(
+            kind=ActorKind.CUSTOMER, id=complaint.customer_id, role="customer", name="王芳"
+        ),
+        clock=clock,
+        note="商品确有质量问题，请重新处理",
+    )
+    fresh = _clocks(session, complaint.id)[ClockKind.RESOLUTION]
+    assert (fresh.state, fresh.started_at) == (ClockState.RUNNING, clock.now())
+    assert fresh.due_at > clock.now()

@@ -1,4 +1,5 @@
-"""The ``kesu`` command: serve, worker, database, demo data, accounts and the audit chain."""
+"""The ``kesu`` command: serve, worker, database, demo data, accounts and departments, and the
+audit chain."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from typing import Any
 import click
 import uvicorn
 from alembic.util import CommandError
+from sqlalchemy.orm import Session
 
 from kesu import bootstrap
+from kesu.accounts import queries as accounts_queries
 from kesu.accounts import service as accounts
-from kesu.accounts.models import Role, TokenKind
+from kesu.accounts.models import Role, TokenKind, User
+from kesu.accounts.schemas import STAFF_ROLES
 from kesu.audit import service as audit
 from kesu.bootstrap import Kesu
 from kesu.cli import demo as demo_data
@@ -217,12 +221,31 @@ def user() -> None:
     """Staff accounts."""
 
 
+def _department_id(session: Session, code: str | None) -> int | None:
+    if not code:
+        return None
+    department = accounts.find_department(session, code=code)
+    if department is None:
+        raise click.ClickException(f"no department {code}")
+    return department.id
+
+
+def _account(session: Session, username: str) -> User:
+    found = accounts.find_user(session, username=username)
+    if found is None:
+        raise click.ClickException(f"no user {username}")
+    return found
+
+
 @user.command("create")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Display name, e.g. 张敏.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in STAFF_ROLES]), required=True)
+@click.option("--department", "department_code", default=None, help="Department code, e.g. CS.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def user_create(username: str, display_name: str, role: str, password: str) -> None:
+def user_create(
+    username: str, display_name: str, role: str, department_code: str | None, password: str
+) -> None:
     """Create a staff account."""
     with _opened() as kesu:
         with kesu.sessions() as session:
@@ -233,11 +256,147 @@ def user_create(username: str, display_name: str, role: str, password: str) -> N
                     display_name=display_name,
                     role=Role(role),
                     password=password,
+                    department_id=_department_id(session, department_code),
                     clock=kesu.clock,
                 )
             except KesuError as error:
                 raise click.ClickException(error.message(Language.ZH)) from error
         click.echo(f"user {created.username} created (id {created.id}, {created.role})")
+
+
+@user.command("list")
+def user_list() -> None:
+    """Every staff account: username, name, role, department and whether it is active."""
+    with _opened() as kesu, kesu.sessions() as session:
+        for row in accounts_queries.users(session, SYSTEM):
+            state = "active" if row.is_active else "deactivated"
+            click.echo(
+                f"{row.username}  {row.display_name}  {row.role}  "
+                f"{row.department_name or '-'}  {state}"
+            )
+
+
+@user.command("update")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in STAFF_ROLES]), default=None)
+@click.option("--department", "department_code", default=None, help="Department code; '' for none.")
+def user_update(username: str, role: str | None, department_code: str | None) -> None:
+    """Change the role or department of USERNAME (what is not given stays)."""
+    with _opened() as kesu, kesu.sessions() as session:
+        found = _account(session, username)
+        try:
+            changed = accounts.update_user(
+                session,
+                user_id=found.id,
+                role=Role(role or found.role),
+                department_id=found.department_id
+                if department_code is None
+                else _department_id(session, department_code),
+                skills=found.skills,
+                actor=SYSTEM,
+                clock=kesu.clock,
+            )
+        except KesuError as error:
+            raise click.ClickException(error.message(Language.ZH)) from error
+        click.echo(f"user {changed.username}: {changed.role}, department {changed.department_id}")
+
+
+@user.command("deactivate")
+@click.argument("username")
+def user_deactivate(username: str) -> None:
+    """Refuse sign-in to USERNAME and revoke its sessions and API tokens."""
+    _set_active(username, active=False)
+
+
+@user.command("reactivate")
+@click.argument("username")
+def user_reactivate(username: str) -> None:
+    """Allow USERNAME to sign in again (revoked tokens stay revoked)."""
+    _set_active(username, active=True)
+
+
+def _set_active(username: str, *, active: bool) -> None:
+    with _opened() as kesu, kesu.sessions() as session:
+        found = _account(session, username)
+        try:
+            accounts.set_user_active(
+                session, user_id=found.id, active=active, actor=SYSTEM, clock=kesu.clock
+            )
+        except KesuError as error:
+            raise click.ClickException(error.message(Language.ZH)) from error
+    click.echo(f"user {username} {'reactivated' if active else 'deactivated'}")
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_password(username: str, password: str) -> None:
+    """Set a new password for USERNAME; its page sessions end."""
+    with _opened() as kesu, kesu.sessions() as session:
+        found = _account(session, username)
+        try:
+            accounts.reset_password(
+                session, user_id=found.id, password=password, actor=SYSTEM, clock=kesu.clock
+            )
+        except KesuError as error:
+            raise click.ClickException(error.message(Language.ZH)) from error
+    click.echo(f"password of {username} reset")
+
+
+@main.group("department")
+def department_group() -> None:
+    """Departments (部门), or units in consumer-association mode."""
+
+
+@department_group.command("list")
+def department_list() -> None:
+    """Every department: code, name, parent, region and active accounts."""
+    with _opened() as kesu, kesu.sessions() as session:
+        for row in accounts_queries.departments(session, SYSTEM):
+            click.echo(
+                f"{row.code}  {row.name}  parent {row.parent_name or '-'}  "
+                f"region {row.region or '-'}  {row.active_staff} active"
+            )
+
+
+@department_group.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="e.g. 储运部.")
+@click.option("--parent", "parent_code", default=None, help="Code of the parent department.")
+@click.option("--region", default=None, help="Area a unit covers, e.g. 浙江省杭州市.")
+def department_create(code: str, name: str, parent_code: str | None, region: str | None) -> None:
+    """Add a department with the code CODE."""
+    with _opened() as kesu, kesu.sessions() as session:
+        try:
+            created = accounts.create_department(
+                session,
+                code=code,
+                name=name,
+                parent_id=_department_id(session, parent_code),
+                region=region,
+                clock=kesu.clock,
+            )
+        except KesuError as error:
+            raise click.ClickException(error.message(Language.ZH)) from error
+        click.echo(f"department {created.code} created (id {created.id})")
+
+
+@department_group.command("rename")
+@click.argument("code")
+@click.argument("name")
+def department_rename(code: str, name: str) -> None:
+    """Give the department CODE the name NAME."""
+    with _opened() as kesu, kesu.sessions() as session:
+        department_id = _department_id(session, code)
+        if department_id is None:
+            raise click.ClickException("a department code is needed")
+        try:
+            accounts.rename_department(
+                session, department_id=department_id, name=name, actor=SYSTEM, clock=kesu.clock
+            )
+        except KesuError as error:
+            raise click.ClickException(error.message(Language.ZH)) from error
+    click.echo(f"department {code} renamed to {name}")
 
 
 @user.command("token")
@@ -247,9 +406,7 @@ def user_token(username: str, label: str) -> None:
     """Issue an API token for USERNAME (printed once)."""
     with _opened() as kesu:
         with kesu.sessions() as session:
-            found = accounts.find_user(session, username=username)
-            if found is None:
-                raise click.ClickException(f"no user {username}")
+            found = _account(session, username)
             token = accounts.issue_token(
                 session, user=found, kind=TokenKind.API, label=label, clock=kesu.clock
             )

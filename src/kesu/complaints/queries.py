@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, Text, and_, cast, exists, not_, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from kesu.accounts import permissions
-from kesu.accounts.models import Department
+from kesu.accounts.models import Department, Role, User
 from kesu.complaints import lifecycle
 from kesu.complaints.errors import ComplaintNotFound
 from kesu.complaints.events import EVENT_LABELS, EventKind
@@ -23,11 +29,15 @@ from kesu.complaints.schemas import (
     EvidenceRead,
     TimelineEventRead,
 )
-from kesu.core.actors import Actor, ActorKind
+from kesu.core.actors import SYSTEM, Actor, ActorKind
 from kesu.core.errors import InvalidInput, PermissionDenied
 from kesu.core.i18n import Language, label
 from kesu.core.text_limits import normalise_phone
+from kesu.customers.models import Customer
+from kesu.db.base import UTCDateTime
+from kesu.sla.calendar import ClockType, deadline
 from kesu.sla.models import SlaClock
+from kesu.sla.service import ClockState, business_calendar
 
 MAX_PAGE = 200
 
@@ -98,9 +108,12 @@ def _timeline(
 
     def shown_name(event: TimelineEvent) -> str:
         # The customer sees that the centre acted, not which member of staff did it.
-        if not public_only or event.actor == customer_ref:
-            return event.actor_name
-        return "客服中心" if language is Language.ZH else "Complaint centre"
+        if public_only and event.actor != customer_ref:
+            return "客服中心" if language is Language.ZH else "Complaint centre"
+        if event.actor == SYSTEM.ref:
+            # Stored under its Chinese name like any actor, but it is the software, not a person.
+            return "系统" if language is Language.ZH else "System"
+        return event.actor_name
 
     return [
         TimelineEventRead(
@@ -194,6 +207,146 @@ def departments(session: Session) -> list[Department]:
     return list(session.scalars(select(Department).order_by(Department.code)))
 
 
+class SlaState(StrEnum):
+    """Where a complaint's live deadlines stand now; a complaint whose clocks all stopped has none.
+
+    One state per complaint, the most pressing first: overdue, paused, due soon, on track.
+    """
+
+    ON_TRACK = "on_track"
+    DUE_SOON = "due_soon"
+    """Due within the policy's reminder window, or within ``DUE_SOON_WORKING_TIME``."""
+    OVERDUE = "overdue"
+    """A running clock past its deadline, or a live clock that already missed one."""
+    PAUSED = "paused"
+    """Waiting for the customer."""
+
+
+SLA_STATE_LABELS = {
+    SlaState.ON_TRACK: ("正常", "On track"),
+    SlaState.DUE_SOON: ("即将超时", "Due soon"),
+    SlaState.OVERDUE: ("已超时", "Overdue"),
+    SlaState.PAUSED: ("已暂停", "Paused"),
+}
+DUE_SOON_WORKING_TIME = timedelta(hours=4)
+"""Half a working day: a deadline this close needs someone today, even on a calendar clock
+(Friday evening, due Saturday night, nobody works in between)."""
+_LIVE = (ClockState.RUNNING.value, ClockState.PAUSED.value)
+
+
+class _MinutesBefore(FunctionElement[datetime]):
+    """``moment`` less ``minutes`` (an integer column), in each database's own date arithmetic."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "minutes_before"
+
+
+@compiles(_MinutesBefore)
+def _minutes_before(element: _MinutesBefore, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, minutes = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({moment} - {minutes} * INTERVAL '1 minute')"
+
+
+@compiles(_MinutesBefore, "sqlite")
+def _minutes_before_sqlite(element: _MinutesBefore, compiler: SQLCompiler, **kw: Any) -> str:
+    moment, minutes = (compiler.process(clause, **kw) for clause in element.clauses)
+    # datetime() drops the fraction of a second; stored times compare as text, so a reminder
+    # window opens at most one second early.
+    return f"datetime({moment}, '-' || {minutes} || ' minutes')"
+
+
+def due_soon_before(session: Session, now: datetime) -> datetime:
+    """Deadlines up to this moment are due soon: ``DUE_SOON_WORKING_TIME`` of working time ahead."""
+    return deadline(now, DUE_SOON_WORKING_TIME, business_calendar(session), ClockType.WORKING)
+
+
+def _has_clock(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    # sla_clock is unique on (complaint_id, kind): each test is an index lookup per complaint.
+    return exists().where(SlaClock.complaint_id == Complaint.id, *conditions)
+
+
+def _sla_condition(
+    states: Iterable[SlaState], *, now: datetime, soon: datetime
+) -> ColumnElement[bool]:
+    running = SlaClock.state == ClockState.RUNNING.value
+    overdue = _has_clock(
+        or_(
+            and_(running, SlaClock.due_at <= now),
+            and_(SlaClock.state.in_(_LIVE), SlaClock.breached_at.is_not(None)),
+        )
+    )
+    paused = _has_clock(SlaClock.state == ClockState.PAUSED.value)
+    due_soon = _has_clock(
+        running,
+        or_(
+            SlaClock.due_at <= soon,
+            _MinutesBefore(SlaClock.due_at, SlaClock.warn_before_minutes) <= now,
+        ),
+    )
+    by_state = {
+        SlaState.OVERDUE: overdue,
+        SlaState.PAUSED: and_(paused, not_(overdue)),
+        SlaState.DUE_SOON: and_(due_soon, not_(overdue), not_(paused)),
+        SlaState.ON_TRACK: and_(_has_clock(running), not_(overdue), not_(paused), not_(due_soon)),
+    }
+    return or_(*(by_state[state] for state in dict.fromkeys(states)))
+
+
+def _state_of(clocks: Sequence[SlaClock], *, now: datetime, soon: datetime) -> SlaState | None:
+    """The same judgement as ``_sla_condition``, for clocks already loaded."""
+    running = [clock for clock in clocks if clock.state == ClockState.RUNNING]
+    if any(clock.due_at <= now for clock in running) or any(
+        clock.breached_at is not None for clock in clocks if clock.state in _LIVE
+    ):
+        return SlaState.OVERDUE
+    if any(clock.state == ClockState.PAUSED for clock in clocks):
+        return SlaState.PAUSED
+    if any(
+        clock.due_at <= soon or clock.due_at - timedelta(minutes=clock.warn_before_minutes) <= now
+        for clock in running
+    ):
+        return SlaState.DUE_SOON
+    return SlaState.ON_TRACK if running else None
+
+
+def sla_states(
+    session: Session, complaint_ids: Sequence[int], *, now: datetime
+) -> dict[int, SlaState]:
+    """The SLA state of each listed complaint that has a live clock, in one read of the clocks."""
+    if not complaint_ids:
+        return {}
+    by_complaint: dict[int, list[SlaClock]] = {}
+    for clock in session.scalars(
+        select(SlaClock).where(
+            SlaClock.complaint_id.in_(list(complaint_ids)), SlaClock.state.in_(_LIVE)
+        )
+    ):
+        by_complaint.setdefault(clock.complaint_id, []).append(clock)
+    soon = due_soon_before(session, now)
+    states = {
+        complaint_id: _state_of(clocks, now=now, soon=soon)
+        for complaint_id, clocks in by_complaint.items()
+    }
+    return {complaint_id: state for complaint_id, state in states.items() if state is not None}
+
+
+def handlers(session: Session) -> list[User]:
+    """Active staff who may be given complaints to handle, by department and name."""
+    roles = [
+        role.value
+        for role in Role
+        if permissions.allows(role.value, permissions.Permission.HANDLE_COMPLAINTS)
+    ]
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.is_active.is_(True), User.role.in_(roles))
+            .order_by(User.department_id, User.display_name, User.id)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class ComplaintFilter:
     statuses: Sequence[Status] = ()
@@ -201,11 +354,29 @@ class ComplaintFilter:
     priorities: Sequence[str] = ()
     department_id: int | None = None
     assignee_id: int | None = None
+    unassigned: bool = False
+    """Only complaints nobody has been given yet."""
     breached: bool = False
-    """Only complaints with a missed deadline (a breached SLA clock)."""
+    """Only complaints with a missed deadline (a breached SLA clock), met late or not."""
+    sla_states: Sequence[SlaState] = ()
+    """Only complaints whose live deadlines are in one of these states at ``now``."""
+    customer_tags: Sequence[str] = ()
+    """Only complaints from a customer with any of these tags (``vip``, ``frequent``, …)."""
+    now: datetime | None = None
+    """The moment SLA states are judged at; required with ``sla_states``."""
     before_id: int | None = None
     """Keyset pagination: only complaints with a smaller id (newest first)."""
     limit: int = 50
+
+
+def _tagged_customers(tags: Sequence[str]) -> ColumnElement[bool]:
+    # Tags are a short JSON list of known codes on each profile; matching the quoted code in its
+    # text reads the same on SQLite and PostgreSQL (no JSON operators in common).
+    return Complaint.customer_id.in_(
+        select(Customer.id).where(
+            or_(*(cast(Customer.tags, Text).contains(f'"{tag}"', autoescape=True) for tag in tags))
+        )
+    )
 
 
 def list_complaints(
@@ -229,10 +400,22 @@ def list_complaints(
         statement = statement.where(Complaint.department_id == query.department_id)
     if query.assignee_id is not None:
         statement = statement.where(Complaint.assignee_id == query.assignee_id)
+    if query.unassigned:
+        statement = statement.where(Complaint.assignee_id.is_(None))
     if query.breached:
         statement = statement.where(
             exists().where(SlaClock.complaint_id == Complaint.id, SlaClock.breached_at.is_not(None))
         )
+    if query.sla_states:
+        if query.now is None:
+            raise ValueError("judging SLA states needs the time now")
+        statement = statement.where(
+            _sla_condition(
+                query.sla_states, now=query.now, soon=due_soon_before(session, query.now)
+            )
+        )
+    if query.customer_tags:
+        statement = statement.where(_tagged_customers(query.customer_tags))
     if query.before_id is not None:
         statement = statement.where(Complaint.id < query.before_id)
     return [

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kesu.accounts import permissions
 from kesu.accounts.models import Department, User
 from kesu.audit import service as audit
+from kesu.complaints import search
 from kesu.complaints import lifecycle, queries
 from kesu.complaints.errors import (
     ComplaintNotFound,
@@ -110,6 +111,7 @@ def register_complaint(
         )
         session.add(complaint)
         session.flush()
+        search.index_complaints(session, [complaint])
         record_event(
             session,
             complaint,
@@ -181,7 +183,8 @@ def _move_clocks(
 ) -> None:
     """Keep the SLA clocks in step with the lifecycle (keyed on status categories, not names)."""
     complaint_id = complaint.id
-    if target is Status.REOPENED:
+    # A reopened case and an appealed rejection are handled again: a fresh resolution deadline.
+    if target in (Status.REOPENED, Status.APPEALED):
         customer = session.get(Customer, complaint.customer_id)
         terms = sla.select_terms(
             session,

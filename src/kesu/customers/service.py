@@ -1,9 +1,10 @@
-"""Match a complainant to a customer profile."""
+"""Match a complainant to a customer profile and tag it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,8 +80,23 @@ def _email_free(session: Session, email: str) -> bool:
     return session.scalar(select(Customer.id).where(Customer.email == email)) is None
 
 
-VIP_TAG = "vip"
-KNOWN_TAGS = frozenset({VIP_TAG, "frequent", "professional_claimant", "blacklist"})
+class CustomerTag(StrEnum):
+    VIP = "vip"
+    FREQUENT = "frequent"
+    PROFESSIONAL_CLAIMANT = "professional_claimant"
+    """Many compensation claims, similar texts across cases."""
+    BLACKLIST = "blacklist"
+    """Set by hand only."""
+
+
+VIP_TAG = CustomerTag.VIP.value
+KNOWN_TAGS = frozenset(tag.value for tag in CustomerTag)
+TAG_LABELS = {
+    CustomerTag.VIP: ("重要客户", "VIP"),
+    CustomerTag.FREQUENT: ("经常投诉", "Frequent complainant"),
+    CustomerTag.PROFESSIONAL_CLAIMANT: ("职业索赔", "Professional claimant"),
+    CustomerTag.BLACKLIST: ("黑名单", "Blacklisted"),
+}
 
 
 def tag_customer(

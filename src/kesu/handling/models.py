@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kesu.db.base import Base, BigId, IdPk
@@ -105,3 +105,22 @@ class AccountabilityRecord(Base):
     proposed_by: Mapped[str] = mapped_column(String(40))
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class ReplyTemplateText(Base):
+    """An organisation's own wording of a reply template (答复模板) for one category and situation.
+
+    Without a row, the built-in wording of ``kesu.handling.replies`` applies.
+    """
+
+    __tablename__ = "reply_template"
+    __table_args__ = (UniqueConstraint("category", "situation"),)
+
+    id: Mapped[IdPk]
+    category: Mapped[str] = mapped_column(String(32))
+    situation: Mapped[str] = mapped_column(String(24))
+    """``first_response``, ``findings``, ``remedy`` or ``closing``."""
+    text: Mapped[str] = mapped_column(Text)
+    """With placeholders such as ``{name}`` and ``{tracking_number}``, filled from the case."""
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(40))

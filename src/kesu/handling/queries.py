@@ -1,4 +1,5 @@
-"""Reads of handling: a complaint's contact log."""
+"""Reads of handling: a complaint's contact log, remedies, investigation and replies; the cause
+catalogue and the reply-template catalogue."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ from kesu.handling.models import (
     ContactRecord,
     Investigation,
     RemedyProposal,
+    ReplyTemplateText,
 )
-from kesu.handling.replies import ReplyTemplate
+from kesu.handling.replies import (
+    BUILT_IN,
+    PLACEHOLDERS,
+    ReplyTemplate,
+    ReplyTemplateEntry,
+    Situation,
+)
 from kesu.handling.schemas import (
     AccountabilityRead,
     CauseRead,
@@ -74,7 +82,41 @@ def reply_templates(session: Session, complaint: Complaint) -> list[ReplyTemplat
             )
         )
     )
-    return replies.reply_templates(complaint, investigation_row, approved)
+    wording = {
+        row.situation: row.text
+        for row in session.scalars(
+            select(ReplyTemplateText).where(
+                ReplyTemplateText.category == (complaint.category or "other")
+            )
+        )
+    }
+    return replies.reply_templates(complaint, investigation_row, approved, wording)
+
+
+def reply_template_catalogue(session: Session, category: str) -> list[ReplyTemplateEntry]:
+    """Every situation of one category: the wording in use, the built-in one, what may be filled."""
+    own = {
+        row.situation: row
+        for row in session.scalars(
+            select(ReplyTemplateText).where(ReplyTemplateText.category == category)
+        )
+    }
+    entries = []
+    for situation in Situation:
+        row = own.get(situation)
+        entries.append(
+            ReplyTemplateEntry(
+                category=category,
+                situation=situation,
+                text=row.text if row is not None else BUILT_IN[situation],
+                built_in=BUILT_IN[situation],
+                customised=row is not None,
+                placeholders=list(PLACEHOLDERS[situation]),
+                updated_at=row.updated_at if row is not None else None,
+                updated_by=row.updated_by if row is not None else None,
+            )
+        )
+    return entries
 
 
 def accountability(session: Session, complaint_id: int) -> list[AccountabilityRead]:

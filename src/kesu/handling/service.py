@@ -1,4 +1,5 @@
-"""Commands of handling: the contact log, the cause catalogue and the investigation record."""
+"""Commands of handling: the contact log, the cause catalogue, the investigation record and the
+organisation's own wording of reply templates."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from kesu.complaints.lifecycle import Status
 from kesu.complaints.models import Complaint
 from kesu.core.actors import Actor
 from kesu.core.clock import Clock
-from kesu.core.errors import Bilingual, Conflict, InvalidInput
+from kesu.core.errors import Bilingual, InvalidInput, NotFound
 from kesu.core.text_limits import clean_text
 from kesu.db.engine import transaction
-from kesu.handling.models import CauseCode, ContactRecord, Investigation
+from kesu.handling.errors import CauseCodeTaken
+from kesu.handling.models import CauseCode, ContactRecord, Investigation, ReplyTemplateText
+from kesu.handling.replies import MAX_TEMPLATE_LENGTH, Situation, check_wording
 from kesu.handling.schemas import CauseCreate, ContactCreate, InvestigationWrite
+from kesu.text.classify import CATEGORIES
 
 
 def record_contact(
@@ -88,7 +92,7 @@ def add_cause(session: Session, draft: CauseCreate, *, actor: Actor, clock: Cloc
     with transaction(session):
         permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
         if session.get(CauseCode, draft.code) is not None:
-            raise Conflict()
+            raise CauseCodeTaken(code=draft.code)
         cause = CauseCode(
             code=draft.code,
             name=clean_text(draft.name, field=Bilingual("原因名称", "name"), max_length=120),
@@ -105,6 +109,111 @@ def add_cause(session: Session, draft: CauseCreate, *, actor: Actor, clock: Cloc
             data=draft.model_dump(),
         )
         return cause
+
+
+def set_cause_active(
+    session: Session, *, code: str, active: bool, actor: Actor, clock: Clock
+) -> CauseCode:
+    """Take a cause out of the catalogue for new investigations, or bring it back.
+
+    Investigations that already name it keep it: a cause is never deleted.
+    """
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
+        cause = session.get(CauseCode, code)
+        if cause is None:
+            raise NotFound()
+        if cause.is_active == active:
+            return cause
+        cause.is_active = active
+        audit.record(
+            session,
+            at=clock.now(),
+            actor=actor.ref,
+            action="handling.cause_reactivated" if active else "handling.cause_deactivated",
+            subject_type="cause_code",
+            subject_id=code,
+            data={"name": cause.name},
+        )
+        return cause
+
+
+def _template_key(category: str, situation: str) -> tuple[str, Situation]:
+    if category not in CATEGORIES:
+        raise InvalidInput(
+            reason=Bilingual(f"未知的投诉类别 {category}", f"unknown category {category}")
+        )
+    try:
+        return category, Situation(situation)
+    except ValueError:
+        raise InvalidInput(
+            reason=Bilingual(f"未知的答复场景 {situation}", f"unknown situation {situation}")
+        ) from None
+
+
+def _reply_template(
+    session: Session, category: str, situation: Situation
+) -> ReplyTemplateText | None:
+    return session.scalar(
+        select(ReplyTemplateText).where(
+            ReplyTemplateText.category == category, ReplyTemplateText.situation == situation
+        )
+    )
+
+
+def save_reply_template(
+    session: Session, *, category: str, situation: str, text: str, actor: Actor, clock: Clock
+) -> ReplyTemplateText:
+    """Word a category's reply for one situation the organisation's own way (administrators)."""
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
+        category, checked = _template_key(category, situation)
+        wording = clean_text(
+            text, field=Bilingual("模板内容", "template text"), max_length=MAX_TEMPLATE_LENGTH
+        )
+        check_wording(checked, wording)
+        row = _reply_template(session, category, checked)
+        if row is not None and row.text == wording:
+            return row
+        before = row.text if row is not None else None
+        now = clock.now()
+        if row is None:
+            row = ReplyTemplateText(category=category, situation=checked.value)
+            session.add(row)
+        row.text, row.updated_at, row.updated_by = wording, now, actor.ref
+        session.flush()
+        audit.record(
+            session,
+            at=now,
+            actor=actor.ref,
+            action="handling.reply_template_saved",
+            subject_type="reply_template",
+            subject_id=row.id,
+            data={"category": category, "situation": checked, "before": before, "after": wording},
+        )
+        return row
+
+
+def restore_reply_template(
+    session: Session, *, category: str, situation: str, actor: Actor, clock: Clock
+) -> None:
+    """Go back to the built-in wording for a category and situation."""
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
+        category, checked = _template_key(category, situation)
+        row = _reply_template(session, category, checked)
+        if row is None:
+            raise NotFound()
+        audit.record(
+            session,
+            at=clock.now(),
+            actor=actor.ref,
+            action="handling.reply_template_restored",
+            subject_type="reply_template",
+            subject_id=row.id,
+            data={"category": category, "situation": checked, "before": row.text},
+        )
+        session.delete(row)
 
 
 def record_investigation(

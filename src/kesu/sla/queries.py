@@ -1,4 +1,4 @@
-"""Reads of SLA clocks: a complaint's countdowns, and the list of missed deadlines."""
+"""Reads of SLA clocks (a complaint's countdowns), the policies and the organisation's own days."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kesu.core.errors import NotFound
 from kesu.core.i18n import Language, label
 from kesu.sla.calendar import ClockType, elapsed
-from kesu.sla.models import SlaClock, SlaPolicy
-from kesu.sla.schemas import ClockRead, PolicyRead
+from kesu.sla.models import CalendarDay, SlaClock, SlaPolicy
+from kesu.sla.schemas import CalendarDayWrite, ClockRead, PolicyRead
 from kesu.sla.service import CLOCK_LABELS, ClockState, business_calendar
 
 
@@ -60,4 +61,19 @@ def policies(session: Session) -> list[PolicyRead]:
     return [
         PolicyRead.model_validate(p)
         for p in session.scalars(select(SlaPolicy).order_by(SlaPolicy.id))
+    ]
+
+
+def policy(session: Session, policy_id: int) -> PolicyRead:
+    row = session.get(SlaPolicy, policy_id)
+    if row is None:
+        raise NotFound()
+    return PolicyRead.model_validate(row)
+
+
+def calendar_days(session: Session) -> list[CalendarDayWrite]:
+    """The organisation's own working and closed days, earliest first."""
+    return [
+        CalendarDayWrite(day=row.day, is_working=row.is_working, note=row.note)
+        for row in session.scalars(select(CalendarDay).order_by(CalendarDay.day))
     ]

@@ -8,7 +8,7 @@ moves the deadline, the old timers find a different deadline on the clock and do
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -17,11 +17,15 @@ from sqlalchemy.orm import Session
 from kesu.accounts import permissions
 from kesu.audit import service as audit
 from kesu.core.actors import Actor
+from kesu.core.errors import Bilingual, InvalidInput, NotFound
+from kesu.core.text_limits import clean_text
+from kesu.customers.service import KNOWN_TAGS
 from kesu.db import outbox
 from kesu.db.engine import transaction
 from kesu.sla.calendar import BusinessCalendar, ClockType, deadline, elapsed
 from kesu.sla.models import CalendarDay, SlaClock, SlaPolicy
 from kesu.sla.schemas import CalendarDayWrite, PolicyCreate
+from kesu.text.classify import CATEGORIES
 
 WARN_JOB = "sla.warn"
 DUE_JOB = "sla.due"
@@ -230,7 +234,7 @@ def create_policy(
     """Add an SLA policy (administrators); it applies to complaints registered from now on."""
     with transaction(session):
         permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
-        policy = SlaPolicy(**draft.model_dump(), is_active=True)
+        policy = SlaPolicy(**_checked_policy(draft), is_active=True)
         session.add(policy)
         session.flush()
         audit.record(
@@ -267,6 +271,78 @@ def set_calendar_day(
             data=change.model_dump(mode="json"),
         )
         return day
+
+
+def _checked_policy(draft: PolicyCreate) -> dict[str, object]:
+    # A policy naming a category or tag no complaint can have would silently never apply.
+    if draft.category is not None and draft.category not in CATEGORIES:
+        raise InvalidInput(
+            reason=Bilingual(
+                f"未知的投诉类别 {draft.category}", f"unknown category {draft.category}"
+            )
+        )
+    if draft.customer_tag is not None and draft.customer_tag not in KNOWN_TAGS:
+        raise InvalidInput(
+            reason=Bilingual(
+                f"未知的客户标签 {draft.customer_tag}", f"unknown customer tag {draft.customer_tag}"
+            )
+        )
+    values = draft.model_dump()
+    values["name"] = clean_text(draft.name, field=Bilingual("策略名称", "name"), max_length=120)
+    return values
+
+
+def update_policy(
+    session: Session,
+    policy_id: int,
+    draft: PolicyCreate,
+    *,
+    is_active: bool,
+    actor: Actor,
+    now: datetime,
+) -> SlaPolicy:
+    """Change a policy (administrators); clocks already running keep the terms they started with."""
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
+        policy = session.get(SlaPolicy, policy_id)
+        if policy is None:
+            raise NotFound()
+        values = {**_checked_policy(draft), "is_active": is_active}
+        before = {field: getattr(policy, field) for field in values}
+        if before == values:
+            return policy
+        for field, value in values.items():
+            setattr(policy, field, value)
+        audit.record(
+            session,
+            at=now,
+            actor=actor.ref,
+            action="sla.policy_updated",
+            subject_type="sla_policy",
+            subject_id=policy.id,
+            data={"before": before, "after": values},
+        )
+        return policy
+
+
+def remove_calendar_day(session: Session, day: date, *, actor: Actor, now: datetime) -> None:
+    """Drop one of the organisation's own days: the national schedule applies to it again."""
+    with transaction(session):
+        permissions.require(actor.role, permissions.Permission.MANAGE_SETTINGS)
+        row = session.get(CalendarDay, day)
+        if row is None:
+            raise NotFound()
+        data = {"day": day.isoformat(), "is_working": row.is_working, "note": row.note}
+        session.delete(row)
+        audit.record(
+            session,
+            at=now,
+            actor=actor.ref,
+            action="sla.calendar_day_removed",
+            subject_type="calendar_day",
+            subject_id=day.isoformat(),
+            data=data,
+        )
 
 
 def tighten_clocks(session: Session, *, complaint_id: int, factor: float, now: datetime) -> None:

@@ -11,6 +11,7 @@ from kesu import bootstrap
 from kesu.bootstrap import Kesu
 from kesu.settings import Settings
 from kesu.web import errors
+from kesu.web.api import admin as admin_api
 from kesu.web.api import auth as auth_api
 from kesu.web.api import complaints as complaints_api
 from kesu.web.api import escalation as escalation_api
@@ -43,6 +44,7 @@ def create_app(kesu: Kesu) -> FastAPI:
     errors.install(app)
     app.include_router(system_api.router)
     app.include_router(auth_api.router)
+    app.include_router(admin_api.router)
     app.include_router(complaints_api.router)
     app.include_router(triage_api.router)
     app.include_router(sla_api.router)

@@ -24,6 +24,12 @@ def render_item(type_: str, obj: Any, _context: AutogenContext) -> str | Literal
     return False
 
 
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Leave the search index out of model comparison: it is dialect-specific DDL (an FTS5
+    virtual table and its shadow tables on SQLite, a tsvector table on PostgreSQL)."""
+    return not (type_ == "table" and name is not None and name.startswith("complaint_search"))
+
+
 with engine.connect() as connection:
     context.configure(
         connection=connection,
@@ -32,6 +38,7 @@ with engine.connect() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

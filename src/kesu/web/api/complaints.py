@@ -18,6 +18,7 @@ from kesu.complaints.schemas import (
     TransitionRequest,
 )
 from kesu.core.i18n import label
+from kesu.customers.service import CustomerTag
 from kesu.intake import service as intake
 from kesu.intake.schemas import IntakeReceipt
 from kesu.web.deps import CurrentUser, DbSession, KesuApp, OptionalUser, RequestLanguage, actor_of
@@ -147,17 +148,37 @@ def list_complaints(
     session: DbSession,
     user: CurrentUser,
     language: RequestLanguage,
+    kesu: KesuApp,
     status_in: Annotated[list[Status] | None, Query(alias="status")] = None,
     category: Annotated[list[str] | None, Query(max_length=32)] = None,
     priority: Annotated[list[str] | None, Query(max_length=4)] = None,
     department_id: Annotated[int | None, Query(ge=1)] = None,
-    assignee_id: Annotated[int | None, Query(ge=1)] = None,
-    breached: bool = False,
+    assignee_id: Annotated[
+        int | None, Query(ge=1, description="Only complaints given to this member of staff")
+    ] = None,
+    unassigned: Annotated[
+        bool, Query(description="Only complaints not yet given to a member of staff")
+    ] = False,
+    breached: Annotated[
+        bool, Query(description="Only complaints that missed a deadline, met late or not")
+    ] = False,
+    sla: Annotated[
+        list[queries.SlaState] | None,
+        Query(
+            description="Where the live deadlines stand now: `overdue` (a running deadline has "
+            "passed), `paused` (waiting for the customer), `due_soon` (within the policy's "
+            "reminder window or 4 working hours), `on_track`. Repeat for any of several."
+        ),
+    ] = None,
+    customer_tag: Annotated[
+        list[CustomerTag] | None,
+        Query(description="Only complaints from customers with any of these tags"),
+    ] = None,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
 ) -> list[ComplaintSummary]:
-    """The staff queue, newest first, filtered by status, category, priority, department, assignee or
-    a missed deadline; page with `before_id` = the last id you received."""
+    """The staff queue, newest first, filtered by status, category, priority, department, assignee,
+    deadline state or customer tag; page with `before_id` = the last id you received."""
     return queries.list_complaints(
         session,
         actor_of(user),
@@ -167,7 +188,11 @@ def list_complaints(
             priorities=priority or (),
             department_id=department_id,
             assignee_id=assignee_id,
+            unassigned=unassigned,
             breached=breached,
+            sla_states=sla or (),
+            customer_tags=[tag.value for tag in customer_tag or ()],
+            now=kesu.clock.now(),
             before_id=before_id,
             limit=limit,
         ),

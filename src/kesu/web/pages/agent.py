@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -13,16 +13,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from kesu.accounts import permissions
 from kesu.accounts import service as accounts
 from kesu.accounts.models import User
 from kesu.bootstrap import Kesu
-from kesu.complaints import queries, service
+from kesu.complaints import lifecycle, queries, service
+from kesu.complaints.events import EventKind
 from kesu.complaints.lifecycle import COMMAND_ACTIONS, Action, Status
+from kesu.complaints.schemas import TimelineEventRead
 from kesu.core.errors import KesuError
-from kesu.core.i18n import Language
+from kesu.core.i18n import Labels, Language, label
+from kesu.customers.service import TAG_LABELS, CustomerTag
 from kesu.escalation import packet as escalation_packet_builder
 from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
+from kesu.escalation.service import LEVEL_LABELS, TOP_LEVEL
 from kesu.followup import evaluation as followup_evaluation
 from kesu.followup import queries as followup_queries
 from kesu.followup import service as followup_service
@@ -32,6 +37,7 @@ from kesu.handling import guidance as settlement
 from kesu.handling import queries as handling_queries
 from kesu.handling import remedies
 from kesu.handling import service as handling_service
+from kesu.handling.replies import SITUATION_LABELS
 from kesu.handling.schemas import (
     ContactChannel,
     ContactCreate,
@@ -40,6 +46,7 @@ from kesu.handling.schemas import (
     RemedyCreate,
     RemedyKind,
 )
+from kesu.intake import callers
 from kesu.routing import queries as routing_queries
 from kesu.routing import service as routing_service
 from kesu.sla import queries as sla_queries
@@ -47,14 +54,61 @@ from kesu.text.analysis import Priority
 from kesu.text.classify import CATEGORIES
 from kesu.triage import queries as triage_queries
 from kesu.triage import service as triage_service
+from kesu.triage.queries import ANGER_LABELS
 from kesu.web.deps import SESSION_COOKIE, DbSession, KesuApp, OptionalUser, actor_of
+from kesu.web.errors import request_language
 from kesu.web.pages.forms import PostedComplaint, complaint_form_context, read_complaint_form
 from kesu.web.pages.guards import check_csrf, csrf_for, safe_next, to_login
 from kesu.web.pages.portal import file_posted_complaint
 from kesu.web.pages.rendering import render
+from kesu.web.translation import N_, translate
 
 router = APIRouter(include_in_schema=False)
 QUEUE_PAGE = 50
+UNASSIGNED = "none"
+"""The queue's assignee choice for complaints nobody has been given yet."""
+TRIGGER_LABELS = {
+    "manual": N_("人工升级"),
+    "breach": N_("超时"),
+    "threat": N_("升级威胁"),
+    "vip": N_("重要客户"),
+    "send_back": N_("发还"),
+}
+
+
+def _labels(table: Labels, language: Language) -> dict[Any, str]:
+    return {code: label(table, code, language) for code in table}
+
+
+def _in_language(events: list[TimelineEventRead], language: Language) -> list[TimelineEventRead]:
+    """A timeline with the escalation levels in the reader's language.
+
+    An escalation's note is written once, in Chinese, as "一线处理 → 部门负责人：<reason>"; read in
+    English, the levels become the event's detail and the note keeps only the reason given.
+    """
+    if language is Language.ZH:
+        return events
+    moves = {
+        f"{LEVEL_LABELS[a][0]} → {LEVEL_LABELS[b][0]}": f"{LEVEL_LABELS[a][1]} → {LEVEL_LABELS[b][1]}"
+        for a in LEVEL_LABELS
+        for b in LEVEL_LABELS
+        if a != b
+    }
+    shown = []
+    for event in events:
+        if event.kind in {EventKind.ESCALATED, EventKind.SENT_BACK} and event.note:
+            for chinese, english in moves.items():
+                if event.note.startswith(chinese):
+                    reason = event.note.removeprefix(chinese).removeprefix("：")
+                    event = event.model_copy(update={"detail": english, "note": reason or None})
+                    break
+        shown.append(event)
+    return shown
+
+
+def _id(value: str) -> int | None:
+    # Ids typed into a URL: ASCII digits only, and short enough for any database integer.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -81,7 +135,7 @@ def login(
         )
     except KesuError as error:
         context = {
-            "error": error.message(Language.ZH),
+            "error": error.message(request_language(request)),
             "next": safe_next(next_path),
             "username": username,
         }
@@ -112,17 +166,26 @@ def logout(request: Request, session: DbSession, kesu: KesuApp) -> RedirectRespo
 def queue(
     request: Request,
     session: DbSession,
+    kesu: KesuApp,
     user: OptionalUser,
     status: Annotated[list[Status] | None, Query()] = None,
     category: Annotated[str, Query(max_length=32)] = "",
     priority: Annotated[str, Query(max_length=4)] = "",
     department_id: Annotated[str, Query(max_length=20)] = "",
+    assignee: Annotated[str, Query(max_length=20)] = "",
+    sla: Annotated[str, Query(max_length=16)] = "",
+    customer_tag: Annotated[str, Query(max_length=32)] = "",
     mine: bool = False,
     breached: bool = False,
     before_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     if user is None:
         return to_login(request)
+    language = request_language(request)
+    now = kesu.clock.now()
+    # A choice the form never offers (an edited link) filters nothing rather than failing.
+    sla_state = queries.SlaState(sla) if sla in set(queries.SlaState) else None
+    tag = CustomerTag(customer_tag) if customer_tag in set(CustomerTag) else None
     rows = queries.list_complaints(
         session,
         actor_of(user),
@@ -130,29 +193,47 @@ def queue(
             statuses=status or (),
             categories=[category] if category else (),
             priorities=[priority] if priority else (),
-            department_id=int(department_id) if department_id.isdigit() else None,
-            assignee_id=user.id if mine else None,
+            department_id=_id(department_id),
+            assignee_id=user.id if mine else _id(assignee),
+            unassigned=not mine and assignee == UNASSIGNED,
             breached=breached,
+            sla_states=[sla_state] if sla_state is not None else (),
+            customer_tags=[tag.value] if tag is not None else (),
+            now=now,
             before_id=before_id,
             limit=QUEUE_PAGE,
         ),
-        Language.ZH,
+        language,
     )
+    departments = queries.departments(session)
+    department_names = {d.id: d.name for d in departments}
+    handlers_by_department: dict[str, list[User]] = {}
+    for handler in queries.handlers(session):
+        group = department_names.get(handler.department_id or 0, translate("未分部门", language))
+        handlers_by_department.setdefault(group, []).append(handler)
     return render(
         request,
         "agent/queue.html",
         {
             "user": user,
             "rows": rows,
+            "sla_of": queries.sla_states(session, [row.id for row in rows], now=now),
+            "sla_labels": _labels(queries.SLA_STATE_LABELS, language),
             "statuses": list(Status),
             "selected": set(status or ()),
             "categories": CATEGORIES,
             "priorities": list(Priority),
-            "departments": queries.departments(session),
+            "departments": departments,
+            "handlers": handlers_by_department,
+            "tag_labels": _labels(TAG_LABELS, language),
+            "unassigned": UNASSIGNED,
             "chosen": {
                 "category": category,
                 "priority": priority,
                 "department_id": department_id,
+                "assignee": assignee,
+                "sla": sla_state.value if sla_state is not None else "",
+                "customer_tag": tag.value if tag is not None else "",
                 "mine": mine,
                 "breached": breached,
             },
@@ -176,8 +257,21 @@ def _detail(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    language = request_language(request)
     complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)
-    view = queries.staff_view(session, complaint, Language.ZH)
+    view = queries.staff_view(session, complaint, language)
+    view = view.model_copy(update={"timeline": _in_language(view.timeline, language)})
+    status = Status(complaint.status)
+    # Only what this person may do now: a button the service would refuse is not shown.
+    may_handle = permissions.allows(user.role, permissions.Permission.HANDLE_COMPLAINTS)
+    may_approve = permissions.allows(user.role, permissions.Permission.APPROVE_REMEDIES)
+    may_archive = permissions.allows(user.role, permissions.Permission.ARCHIVE_COMPLAINTS)
+    allowed = lifecycle.allowed_actions(status)
+    guidance = (
+        settlement.settlement_guidance(session, complaint)
+        if may_handle and status in {Status.INVESTIGATING, Status.REMEDY_PROPOSED}
+        else None
+    )
     return render(
         request,
         "agent/detail.html",
@@ -185,42 +279,59 @@ def _detail(
             "user": user,
             "view": view,
             "actions": [
-                Action(a)
-                for a in view.allowed_actions
-                if a != Action.ASSIGN and Action(a) not in COMMAND_ACTIONS
+                action
+                for action in allowed
+                if may_handle and action != Action.ASSIGN and action not in COMMAND_ACTIONS
             ],
+            "may_handle": may_handle,
             "remedies": handling_queries.remedies(session, complaint.id),
             "remedy_kinds": list(RemedyKind),
-            "can_propose": Status(complaint.status)
-            in {Status.INVESTIGATING, Status.REMEDY_PROPOSED},
-            "can_submit": complaint.status == Status.REMEDY_PROPOSED,
-            "can_decide": complaint.status == Status.AWAITING_APPROVAL,
-            "can_follow_up": complaint.status in {Status.RESOLVED, Status.FOLLOW_UP},
-            "can_investigate": Status(complaint.status) in handling_service.INVESTIGATING_STATUSES,
+            "can_propose": may_handle and status in {Status.INVESTIGATING, Status.REMEDY_PROPOSED},
+            "can_submit": may_handle and status == Status.REMEDY_PROPOSED,
+            "can_decide": may_approve and status == Status.AWAITING_APPROVAL,
+            "can_follow_up": may_handle and status in {Status.RESOLVED, Status.FOLLOW_UP},
+            "can_investigate": may_handle and status in handling_service.INVESTIGATING_STATUSES,
             "investigation": handling_queries.investigation(session, complaint.id),
             "causes": handling_queries.causes(session),
-            "guidance": settlement.settlement_guidance(session, complaint)
-            if view.status in {"investigating", "remedy_proposed"}
+            "guidance": guidance.model_copy(
+                update={"rules": [translate(rule, language) for rule in guidance.rules]}
+            )
+            if guidance is not None
             else None,
-            "replies": handling_queries.reply_templates(session, complaint),
+            "replies": [
+                reply.model_copy(
+                    update={"title": label(SITUATION_LABELS, reply.situation, language)}
+                )
+                for reply in handling_queries.reply_templates(session, complaint)
+            ],
             "accountability": handling_queries.accountability(session, complaint.id),
-            "can_evaluate": complaint.status in {Status.FOLLOW_UP, Status.CLOSED}
+            "can_decide_accountability": may_approve,
+            "can_evaluate": may_handle
+            and status in {Status.FOLLOW_UP, Status.CLOSED}
             and not followup_queries.actions(session, complaint_id=complaint.id)
             and not followup_service.has_evaluation(session, complaint.id),
-            "archive": followup_service.archive_check(session, complaint)
-            if complaint.status == Status.CLOSED
+            "archive": followup_service.archive_check(session, complaint, language)
+            if may_archive and status == Status.CLOSED
             else None,
-            "can_assign": Action.ASSIGN in view.allowed_actions,
+            "can_assign": may_handle and Action.ASSIGN in allowed,
             "departments": queries.departments(session),
-            "triage": triage_queries.triage_view(session, complaint, Language.ZH),
+            "triage": triage_queries.triage_view(session, complaint, language),
+            "can_correct_triage": may_handle,
             "route": routing_queries.suggest_route(session, complaint)
-            if Action.ASSIGN in view.allowed_actions
+            if may_handle and Action.ASSIGN in allowed
             else None,
-            "can_reassign": Status(complaint.status) in service.REASSIGNABLE,
-            "clocks": sla_queries.clocks_of(
-                session, complaint.id, now=kesu.clock.now(), language=Language.ZH
-            ),
-            "escalation_label": escalation_service.LEVEL_LABELS[complaint.escalation_level][0],
+            "can_reassign": may_handle and status in service.REASSIGNABLE,
+            "can_escalate": may_handle and complaint.escalation_level < TOP_LEVEL,
+            "can_send_back": may_approve and complaint.escalation_level > 0,
+            "clocks": [
+                # Default policies carry a generated Chinese name; names staff gave stay as typed.
+                clock.model_copy(update={"policy_name": translate(clock.policy_name, language)})
+                for clock in sla_queries.clocks_of(
+                    session, complaint.id, now=kesu.clock.now(), language=language
+                )
+            ],
+            "escalation_label": label(LEVEL_LABELS, complaint.escalation_level, language),
+            "anger": _labels(ANGER_LABELS, language),
             "special_attention": complaint.special_attention,
             "contacts": handling_queries.contacts(session, complaint.id),
             "contact_channels": list(ContactChannel),
@@ -251,7 +362,7 @@ def _perform(
             kesu,
             user,
             complaint_id,
-            error=error.message(Language.ZH),
+            error=error.message(request_language(request)),
             status_code=error.http_status,
         )
     return RedirectResponse(f"/agent/complaints/{complaint_id}", status_code=303)
@@ -440,14 +551,25 @@ def escalation_packet(
     """The escalation packet as a page a superior reads before taking the case."""
     if user is None:
         return to_login(request)
+    language = request_language(request)
     complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)
     built = escalation_packet_builder.build_packet(
-        session, complaint, now=kesu.clock.now(), language=Language.ZH
+        session, complaint, now=kesu.clock.now(), language=language
+    )
+    timeline = _in_language(built.complaint.timeline, language)
+    built = built.model_copy(
+        update={"complaint": built.complaint.model_copy(update={"timeline": timeline})}
     )
     return render(
         request,
         "agent/packet.html",
-        {"user": user, "packet": built, "levels": escalation_service.LEVEL_LABELS},
+        {
+            "user": user,
+            "packet": built,
+            "levels": _labels(LEVEL_LABELS, language),
+            "anger": _labels(ANGER_LABELS, language),
+            "triggers": {code: translate(text, language) for code, text in TRIGGER_LABELS.items()},
+        },
     )
 
 
@@ -522,7 +644,7 @@ def remedy_form(
                 kesu,
                 user,
                 complaint_id,
-                error="方案内容或金额格式不正确。",
+                error=translate("方案内容或金额格式不正确。", request_language(request)),
                 status_code=422,
             )
         return _perform(
@@ -601,7 +723,7 @@ def investigation(
             kesu,
             user,
             complaint_id,
-            error="调查记录内容不完整。",
+            error=translate("调查记录内容不完整。", request_language(request)),
             status_code=422,
         )
     return _perform(
@@ -689,7 +811,7 @@ def evaluate(
             kesu,
             user,
             complaint_id,
-            error="总结评价内容不完整或日期格式不正确。",
+            error=translate("总结评价内容不完整或日期格式不正确。", request_language(request)),
             status_code=422,
         )
     return _perform(
@@ -804,22 +926,68 @@ def breaches(request: Request, session: DbSession, user: OptionalUser) -> Respon
     """Missed deadlines, for supervisors and anyone who works the queue."""
     if user is None:
         return to_login(request)
-    rows = escalation_queries.breaches(session, actor_of(user), Language.ZH)
+    language = request_language(request)
+    rows = escalation_queries.breaches(session, actor_of(user), language)
     return render(
         request,
         "agent/breaches.html",
-        {"user": user, "rows": rows, "levels": escalation_service.LEVEL_LABELS},
+        {"user": user, "rows": rows, "levels": _labels(LEVEL_LABELS, language)},
     )
 
 
 @router.get("/agent/new", response_class=HTMLResponse, response_model=None)
-def entry_form(request: Request, kesu: KesuApp, user: OptionalUser) -> Response:
-    """Agent entry of a complaint received by phone, at the counter or on site."""
+def entry_form(
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    contact: Annotated[str, Query(max_length=254)] = "",
+) -> Response:
+    """Agent entry of a complaint received by phone, at the counter or on site.
+
+    With ``contact`` (the caller's phone number or e-mail) the caller is looked up first: their
+    earlier complaints and warnings show above the form, which starts filled in from the profile.
+    """
     if user is None:
         return to_login(request)
-    context = complaint_form_context({"demands": [], "channel": "phone"}, {}, staff=True)
+    language = request_language(request)
+    values: dict[str, object] = {"demands": [], "channel": "phone"}
+    history = None
+    lookup_error = None
+    contact = contact.strip()
+    if contact:
+        try:
+            history = callers.look_up_customer(
+                session,
+                contact=contact,
+                viewer=actor_of(user),
+                now=kesu.clock.now(),
+                language=language,
+            )
+        except KesuError as error:
+            lookup_error = error.message(language)
+        if history is not None:
+            values.update(
+                complainant_name=history.name,
+                phone=history.phone or "",
+                email=history.email or "",
+            )
+        elif lookup_error is None:
+            values["email" if "@" in contact else "phone"] = contact
+    context = complaint_form_context(values, {}, staff=True)
     return render(
-        request, "portal/file.html", {**context, "user": user, "csrf": csrf_for(request, kesu)}
+        request,
+        "agent/entry.html",
+        {
+            **context,
+            "user": user,
+            "csrf": csrf_for(request, kesu),
+            "contact": contact,
+            "history": history,
+            "lookup_error": lookup_error,
+            "tag_labels": _labels(TAG_LABELS, language),
+            "repeat_days": callers.REPEAT_WINDOW.days,
+        },
     )
 
 

@@ -1,4 +1,4 @@
-"""Customer portal: file a complaint, get the tracking number, follow its progress."""
+"""Customer portal: file a complaint, get the tracking number, follow its progress, appeal."""
 
 from __future__ import annotations
 
@@ -10,21 +10,34 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from kesu.bootstrap import Kesu
-from kesu.complaints import queries
-from kesu.complaints.models import Channel, Complaint
+from kesu.complaints import queries, service
+from kesu.complaints.errors import InvalidTransition, ReasonRequired
+from kesu.complaints.lifecycle import Action, Status
+from kesu.complaints.models import DEMAND_LABELS, Channel, Complaint
 from kesu.core.actors import Actor
 from kesu.core.errors import KesuError
-from kesu.core.i18n import Language
+from kesu.core.i18n import Language, label
 from kesu.followup import service as followup
 from kesu.followup.errors import NoVisitPending
 from kesu.followup.schemas import VisitAnswer
 from kesu.intake import service as intake
 from kesu.intake.service import IntakeResult
 from kesu.web.deps import DbSession, KesuApp
+from kesu.web.errors import request_language
 from kesu.web.pages.forms import PostedComplaint, complaint_form_context, read_complaint_form
 from kesu.web.pages.rendering import render
+from kesu.web.translation import N_, translate
 
 router = APIRouter(include_in_schema=False)
+
+APPEAL_REASON_MAX = 2000
+"""A few paragraphs: room to explain, short enough for the reviewer to read in one sitting."""
+_APPEAL_MESSAGES = {
+    "sent": N_("您的申诉已提交，我们会重新评估您的投诉并尽快答复。"),
+    "no_reason": N_("请填写申诉理由。"),
+    "too_long": N_("申诉理由不能超过 {max} 字。"),
+    "not_rejected": N_("只有“不予受理”的投诉可以申诉。"),
+}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -42,12 +55,13 @@ def file_posted_complaint(
     *,
     agent: Actor | None,
     extra: dict[str, Any],
+    template: str = "portal/file.html",
 ) -> IntakeResult | HTMLResponse:
-    """Register a posted form, or the form again with what is wrong (nothing is stored then)."""
+    """Register a posted form, or ``template`` again with what is wrong (nothing is stored then)."""
     staff = agent is not None
     if posted.draft is None:
         context = complaint_form_context(posted.values, posted.errors, staff=staff)
-        return render(request, "portal/file.html", {**context, **extra}, status_code=422)
+        return render(request, template, {**context, **extra}, status_code=422)
     draft = posted.draft if staff else posted.draft.model_copy(update={"channel": Channel.WEB})
     try:
         return intake.submit_complaint(
@@ -62,11 +76,9 @@ def file_posted_complaint(
             agent=agent,
         )
     except KesuError as error:
-        errors = {"form": error.message(Language.ZH)}
+        errors = {"form": error.message(request_language(request))}
         context = complaint_form_context(posted.values, errors, staff=staff)
-        return render(
-            request, "portal/file.html", {**context, **extra}, status_code=error.http_status
-        )
+        return render(request, template, {**context, **extra}, status_code=error.http_status)
 
 
 def _receipt(
@@ -95,6 +107,41 @@ def track_form(request: Request) -> HTMLResponse:
     return render(request, "portal/track.html", {"values": {}, "error": None, "view": None})
 
 
+def _tracking_page(
+    request: Request,
+    session: Session,
+    complaint: Complaint,
+    values: dict[str, str],
+    *,
+    notice: str | None = None,
+    appeal_error: str | None = None,
+    reason: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The progress of a complaint whose complainant has just proved who they are."""
+    language = request_language(request)
+    view = queries.public_view(session, complaint, language)
+    separator = "、" if language is Language.ZH else ", "
+    context = {
+        "values": values,
+        "error": None,
+        "view": view,
+        "demands": separator.join(label(DEMAND_LABELS, code, language) for code in view.demands),
+        # The form is offered exactly when the lifecycle would accept an appeal.
+        "can_appeal": view.status == Status.REJECTED,
+        "reason": reason,
+        "reason_max": APPEAL_REASON_MAX,
+        "notice": notice,
+        "appeal_error": appeal_error,
+    }
+    return render(request, "portal/track.html", context, status_code=status_code)
+
+
+def _not_tracked(request: Request, values: dict[str, str], error: KesuError) -> HTMLResponse:
+    context = {"values": values, "error": error.message(request_language(request)), "view": None}
+    return render(request, "portal/track.html", context, status_code=error.http_status)
+
+
 @router.post("/track", response_class=HTMLResponse)
 def track(
     request: Request,
@@ -109,10 +156,74 @@ def track(
             session, tracking_number=values["tracking_number"], contact=values["phone"]
         )
     except KesuError as error:
-        context = {"values": values, "error": error.message(Language.ZH), "view": None}
-        return render(request, "portal/track.html", context, status_code=error.http_status)
-    view = queries.public_view(session, complaint, Language.ZH)
-    return render(request, "portal/track.html", {"values": values, "error": None, "view": view})
+        return _not_tracked(request, values, error)
+    return _tracking_page(request, session, complaint, values)
+
+
+@router.post("/track/appeal", response_class=HTMLResponse)
+def appeal(
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    tracking_number: Annotated[str, Form(max_length=40)] = "",
+    phone: Annotated[str, Form(max_length=254)] = "",
+    reason: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The complainant appeals a rejection (不予受理), proving who they are as /track does.
+
+    Like the other portal forms this carries no CSRF token: there is no session to ride on, and a
+    forged post would have to know the tracking number and the contact, which is the proof itself.
+    """
+    language = request_language(request)
+    values = {"tracking_number": tracking_number.strip(), "phone": phone.strip()}
+    reason = reason.strip()
+    try:
+        complaint = queries.access_by_tracking_number(
+            session, tracking_number=values["tracking_number"], contact=values["phone"]
+        )
+    except KesuError as error:
+        return _not_tracked(request, values, error)
+
+    def refuse(message: str, status_code: int) -> HTMLResponse:
+        return _tracking_page(
+            request,
+            session,
+            complaint,
+            values,
+            appeal_error=message,
+            reason=reason,
+            status_code=status_code,
+        )
+
+    # Checked here first so the customer reads why in plain words, not a lifecycle code.
+    if complaint.status != Status.REJECTED:
+        return refuse(translate(_APPEAL_MESSAGES["not_rejected"], language), 409)
+    if not reason:
+        return refuse(translate(_APPEAL_MESSAGES["no_reason"], language), 422)
+    if len(reason) > APPEAL_REASON_MAX:
+        too_long = translate(_APPEAL_MESSAGES["too_long"], language)
+        return refuse(too_long.format(max=APPEAL_REASON_MAX), 422)
+    try:
+        complaint = service.transition_complaint(
+            session,
+            complaint_id=complaint.id,
+            action=Action.APPEAL,
+            expected_version=complaint.version,
+            actor=queries.customer_actor(complaint),
+            clock=kesu.clock,
+            note=reason,
+        )
+    except InvalidTransition as error:
+        # Someone else moved the case between the read and the write.
+        return refuse(translate(_APPEAL_MESSAGES["not_rejected"], language), error.http_status)
+    except ReasonRequired as error:
+        # The reason was nothing but control characters.
+        return refuse(translate(_APPEAL_MESSAGES["no_reason"], language), error.http_status)
+    except KesuError as error:
+        return refuse(error.message(language), error.http_status)
+    return _tracking_page(
+        request, session, complaint, values, notice=translate(_APPEAL_MESSAGES["sent"], language)
+    )
 
 
 @router.get("/followup/{token}", response_class=HTMLResponse)
@@ -124,7 +235,7 @@ def survey_form(token: str, request: Request, session: DbSession, kesu: KesuApp)
         return render(
             request,
             "portal/survey.html",
-            {"error": error.message(Language.ZH), "done": False},
+            {"error": error.message(request_language(request)), "done": False},
             status_code=error.http_status,
         )
     complaint = session.get(Complaint, visit.complaint_id)
@@ -162,7 +273,7 @@ def answer_survey(
         return render(
             request,
             "portal/survey.html",
-            {"error": error.message(Language.ZH), "done": False},
+            {"error": error.message(request_language(request)), "done": False},
             status_code=error.http_status,
         )
     return render(request, "portal/survey.html", {"error": None, "done": True, "csat": csat})

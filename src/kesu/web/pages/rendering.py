@@ -12,11 +12,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from kesu.accounts.permissions import ROLE_LABELS
 from kesu.complaints.events import EVENT_LABELS
 from kesu.complaints.lifecycle import ACTION_LABELS, STATUS_LABELS
 from kesu.complaints.models import CHANNEL_LABELS, DEMAND_LABELS, TARGET_LABELS
 from kesu.core.i18n import DEFAULT_LANGUAGE, Labels, Language, label
 from kesu.core.text_limits import mask_phone
+from kesu.handling.replies import PLACEHOLDER_LABELS, SITUATION_LABELS
 from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS, REMEDY_LABELS
 from kesu.text.analysis import PRIORITY_LABELS
 from kesu.text.classify import CATEGORY_LABELS
@@ -66,6 +68,9 @@ _TABLES: dict[str, Labels] = {
     "contact_channel": CONTACT_CHANNEL_LABELS,
     "direction": DIRECTION_LABELS,
     "remedy": REMEDY_LABELS,
+    "role": ROLE_LABELS,
+    "situation": SITUATION_LABELS,
+    "placeholder": PLACEHOLDER_LABELS,
 }
 
 

@@ -1,0 +1,84 @@
+"""Chinese full-text search: exact words of two or more characters, from the index alone."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kesu.bootstrap import Kesu
+from kesu.complaints import search
+from kesu.complaints.models import Complaint
+from kesu.core.errors import InvalidInput
+from kesu.text.search import index_terms, query_terms
+from tests.factories import file_complaint
+
+TEXTS = {
+    "heater": "买的燃气热水器一直漏水，售后客服态度很差，要求退款。",
+    "split": "燃气灶打不着火，另外家里热水管也坏了。",
+    "traditional": "快遞三天沒送到，客服態度惡劣，要求賠償。",
+    "model": "澜泉 JSQ25-12 型号的机器，遥控器失灵。",
+    "single": "差！服务太差了",
+}
+
+
+def _ids(session: Session, query: str) -> set[int]:
+    clause = search.matches(session, query)
+    assert clause is not None
+    return set(session.scalars(select(Complaint.id).where(clause)))
+
+
+@pytest.fixture
+def filed(kesu: Kesu, session: Session) -> dict[str, int]:
+    return {
+        name: file_complaint(
+            kesu, session, description=text, target=f"第{n}号商户", phone=f"1390000000{n}"
+        ).id
+        for n, (name, text) in enumerate(TEXTS.items())
+    }
+
+
+def test_two_and_four_character_words_find_exactly_the_complaints_containing_them(
+    session: Session, filed: dict[str, int]
+) -> None:
+    assert _ids(session, "漏水") == {filed["heater"]}
+    assert _ids(session, "燃气热水") == {filed["heater"]}
+    # Both halves of 燃气热水 occur in "split", but not side by side: no match.
+    assert _ids(session, "燃气") == {filed["heater"], filed["split"]}
+    assert _ids(session, "客服态度") == {filed["heater"], filed["traditional"]}
+
+
+def test_traditional_queries_and_texts_meet_in_simplified(
+    session: Session, filed: dict[str, int]
+) -> None:
+    assert _ids(session, "態度惡劣") == {filed["traditional"]}
+    assert _ids(session, "赔偿") == {filed["traditional"]}
+
+
+def test_several_words_must_all_match_and_model_numbers_are_words(
+    session: Session, filed: dict[str, int]
+) -> None:
+    assert _ids(session, "客服 退款") == {filed["heater"]}
+    assert _ids(session, "JSQ25") == {filed["model"]}
+    assert _ids(session, "jsq25 遥控") == {filed["model"]}
+    assert _ids(session, "冰箱") == set()
+
+
+def test_a_single_character_is_searched_as_a_substring(
+    session: Session, filed: dict[str, int]
+) -> None:
+    assert _ids(session, "差") == {filed["heater"], filed["single"]}
+    assert _ids(session, "号") == set(filed.values())  # the target is searched too
+    assert search.matches(session, "%") is None
+
+
+def test_an_empty_or_overlong_query_is_refused_or_ignored(session: Session) -> None:
+    assert search.matches(session, "  ！！ ") is None
+    with pytest.raises(InvalidInput):
+        search.matches(session, "投" * (search.MAX_QUERY_CHARS + 1))
+
+
+def test_terms_never_span_two_fields_or_punctuation() -> None:
+    terms = index_terms("售后", "客服").split()
+    assert query_terms("后客")[0][0] not in terms
+    assert len(terms) == 2
