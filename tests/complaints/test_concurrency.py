@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +15,9 @@ from kesu.complaints import service as complaints
 from kesu.complaints.lifecycle import Action, Status
 from kesu.complaints.models import Complaint, TimelineEvent
 from kesu.core.errors import ConcurrentUpdate
+from kesu.customers import service as customers
+from kesu.customers.models import Customer
+from kesu.db.engine import transaction
 from kesu.notifications.models import Notification
 from tests.factories import Personas, file_complaint, see_committed
 
@@ -122,3 +128,33 @@ def test_milestones_are_sent_to_the_customer(
         session.scalars(select(Notification).where(Notification.kind == "complaint.triaged")).all()
         == []
     )
+
+
+def test_two_first_complaints_from_one_phone_share_one_profile(
+    kesu: Kesu, session: Session
+) -> None:
+    """The second intake meets the first one's uncommitted profile: on PostgreSQL its INSERT waits
+    on the unique phone and then fails, and it must fall back to the profile that won."""
+    contact = customers.Contact(name="王芳", phone="13911112222", email="wf@example.com")
+    now = kesu.clock.now()
+    results: list[tuple[int, bool]] = []
+
+    def second_intake() -> None:
+        with kesu.sessions() as second, transaction(second):
+            customer, created = customers.match_customer(second, contact, now=now)
+            results.append((customer.id, created))
+
+    with kesu.sessions() as first:
+        with transaction(first):
+            winner, created = customers.match_customer(first, contact, now=now)
+            first.flush()
+            racer = threading.Thread(target=second_intake)
+            racer.start()
+            time.sleep(0.5)  # the racer is now blocked on the first transaction's row or lock
+        winner_id = winner.id
+    racer.join(timeout=30)
+    assert not racer.is_alive()
+    assert created
+    assert results == [(winner_id, False)]
+    see_committed(session)
+    assert session.scalar(select(func.count()).select_from(Customer)) == 1

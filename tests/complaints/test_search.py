@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,7 +14,7 @@ from kesu.complaints import search
 from kesu.complaints.models import Complaint
 from kesu.core.errors import InvalidInput
 from kesu.text.search import index_terms, query_terms
-from tests.factories import file_complaint
+from tests.factories import PASSWORD, Personas, file_complaint
 
 TEXTS = {
     "heater": "买的燃气热水器一直漏水，售后客服态度很差，要求退款。",
@@ -82,3 +85,23 @@ def test_terms_never_span_two_fields_or_punctuation() -> None:
     terms = index_terms("售后", "客服").split()
     assert query_terms("后客")[0][0] not in terms
     assert len(terms) == 2
+
+
+def test_the_queue_api_and_page_search_the_text(
+    client: TestClient, personas: Personas, filed: dict[str, int]
+) -> None:
+    found = client.get(
+        "/api/v1/complaints", params={"q": "燃气熱水"}, headers=personas.zhang_min.headers
+    )
+    assert found.status_code == 200
+    assert [row["id"] for row in found.json()] == [filed["heater"]]
+    too_long = client.get(
+        "/api/v1/complaints", params={"q": "投" * 101}, headers=personas.zhang_min.headers
+    )
+    assert (too_long.status_code, too_long.json()["code"]) == (422, "validation_error")
+    client.post("/login", data={"username": "zhangmin", "password": PASSWORD, "next": "/agent"})
+    page = client.get("/agent", params={"q": "客服态度"})
+    assert page.status_code == 200
+    shown = {int(n) for n in re.findall(r'href="/agent/complaints/(\d+)"', page.text)}
+    assert shown == {filed["heater"], filed["traditional"]}
+    assert 'value="客服态度"' in page.text

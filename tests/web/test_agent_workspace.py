@@ -32,6 +32,7 @@ from kesu.jobs.worker import Worker, WorkerConfig
 from kesu.sla import service as sla
 from kesu.sla.calendar import ClockType
 from kesu.sla.schemas import PolicyCreate
+from kesu.web.deps import SESSION_COOKIE, csrf_token
 from tests.conftest import START
 from tests.factories import PASSWORD, Persona, Personas, file_complaint, see_committed
 from tests.fakes import MemoryNotifier
@@ -476,3 +477,22 @@ def test_the_list_endpoint_documents_its_new_filters(client: TestClient) -> None
     }
     assert "vip" in components[tag_items["$ref"].rsplit("/", 1)[1]]["enum"]
     assert "reminder window" in parameters["sla"]["description"]
+
+
+def test_a_refused_phone_entry_stays_on_the_entry_page_below_its_heading(
+    client: TestClient, kesu: Kesu, personas: Personas
+) -> None:
+    _sign_in(client)
+    csrf = csrf_token(kesu, client.cookies.get(SESSION_COOKIE) or "")
+    refused = client.post(
+        "/agent/new",
+        data={
+            "csrf": csrf,
+            "complainant_name": "李先生",
+            "description": "",
+            "submission_key": "k1",
+        },
+    )
+    assert refused.status_code == 422
+    text = refused.text
+    assert text.index("<h1>") < text.index('id="lookup-title"') < text.index('action="/agent/new"')

@@ -326,3 +326,19 @@ def test_what_the_customer_typed_stays_text_inside_translated_sentences(
     echoed = _appeal(client, complaint, reason="</textarea><script>alert(1)</script>" * 200)
     assert echoed.status_code == 422
     assert "<script>alert(1)</script>" not in echoed.text
+
+
+def test_the_api_takes_an_appeal_with_the_same_proof_and_refusals(
+    client: TestClient, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    complaint = _rejected(kesu, session, personas)
+    body = {"tracking_number": complaint.tracking_number, "phone": PHONE, "reason": REASON}
+    stranger = client.post("/api/v1/complaints/track/appeal", json={**body, "phone": "13700000000"})
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "complaint_not_found")
+    blank = client.post("/api/v1/complaints/track/appeal", json={**body, "reason": ""})
+    assert blank.status_code == 422
+    appealed = client.post("/api/v1/complaints/track/appeal", json=body)
+    assert appealed.status_code == 200, appealed.text
+    assert appealed.json()["status"] == "appealed"
+    again = client.post("/api/v1/complaints/track/appeal", json=body)
+    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")

@@ -4,6 +4,7 @@ audit chain."""
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import click
 import uvicorn
 from alembic.util import CommandError
 from sqlalchemy.orm import Session
+from uvicorn.supervisors import Multiprocess
 
 from kesu import bootstrap
 from kesu.accounts import queries as accounts_queries
@@ -36,7 +38,6 @@ from kesu.routing import service as routing_service
 from kesu.settings import Settings
 from kesu.text.classify import ANGER_MODEL
 from kesu.triage import queries as triage_queries
-from kesu.triage import training
 from kesu.triage.schemas import AnalyseRequest
 from kesu.web.app import create_app
 
@@ -76,6 +77,17 @@ def make_worker(kesu: Kesu, name: str | None = None) -> Worker:
         ),
         name=name,
     )
+
+
+def _tcp_listener(config: uvicorn.Config) -> socket.socket:
+    """uvicorn's listening socket, re-wrapped as an explicit TCP socket.
+
+    uvicorn binds it with protocol 0, and asyncio only sets TCP_NODELAY on sockets whose
+    protocol is TCP, so every keep-alive response of a multi-process server would wait ~40 ms
+    for Nagle's algorithm (uvicorn issue 3149). Same file descriptor, right protocol.
+    """
+    bound = config.bind_socket()
+    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
 @click.group()
@@ -122,7 +134,7 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     )
     try:
         if workers > 1:
-            uvicorn.run(
+            config = uvicorn.Config(
                 "kesu.web.app:app_from_environment",
                 factory=True,
                 host=host,
@@ -130,6 +142,7 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
                 workers=workers,
                 log_level="warning",
             )
+            Multiprocess(config, sockets=[_tcp_listener(config)]).run()
         else:
             uvicorn.run(create_app(kesu), host=host, port=port, log_level="warning")
     finally:
@@ -438,6 +451,9 @@ def triage_group() -> None:
 )
 def triage_train(data_files: tuple[Path, ...], from_db: bool, output: Path | None) -> None:
     """Train the category model (TF-IDF + logistic regression) and save it."""
+    # Imported here: scikit-learn and SciPy cost ~80 MB that no server process should carry.
+    from kesu.triage import training
+
     examples = [example for path in data_files for example in training.read_labelled(path)]
     with _opened() as kesu:
         if from_db:

@@ -17,7 +17,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from kesu.accounts import permissions
 from kesu.accounts.models import Department, Role, User
-from kesu.complaints import lifecycle
+from kesu.complaints import lifecycle, search
 from kesu.complaints.errors import ComplaintNotFound
 from kesu.complaints.events import EVENT_LABELS, EventKind
 from kesu.complaints.lifecycle import STATUS_LABELS, Status
@@ -364,6 +364,8 @@ class ComplaintFilter:
     """Only complaints from a customer with any of these tags (``vip``, ``frequent``, …)."""
     now: datetime | None = None
     """The moment SLA states are judged at; required with ``sla_states``."""
+    search: str = ""
+    """Only complaints whose description or subject contains every word of this text."""
     before_id: int | None = None
     """Keyset pagination: only complaints with a smaller id (newest first)."""
     limit: int = 50
@@ -416,6 +418,8 @@ def list_complaints(
         )
     if query.customer_tags:
         statement = statement.where(_tagged_customers(query.customer_tags))
+    if query.search and (found := search.matches(session, query.search)) is not None:
+        statement = statement.where(found)
     if query.before_id is not None:
         statement = statement.where(Complaint.id < query.before_id)
     return [

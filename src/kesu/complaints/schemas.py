@@ -169,6 +169,28 @@ class TransitionRequest(BaseModel):
     note: Annotated[str, Field(max_length=5000)] | None = None
 
 
+class AppealRequest(BaseModel):
+    """A complainant appeals a rejection (不予受理), proving who they are as tracking does."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "tracking_number": "KS261123-R8DJCG",
+                    "phone": "13800138001",
+                    "reason": "热水器确实有质量问题，检测报告已上传，请重新受理。",
+                }
+            ]
+        },
+    )
+
+    tracking_number: Annotated[str, Field(min_length=1, max_length=20)]
+    phone: Annotated[str, Field(min_length=1, max_length=254)]
+    """The phone number (or e-mail) given when filing."""
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
 class AssignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

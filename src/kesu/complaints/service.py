@@ -16,8 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kesu.accounts import permissions
 from kesu.accounts.models import Department, User
 from kesu.audit import service as audit
-from kesu.complaints import search
-from kesu.complaints import lifecycle, queries
+from kesu.complaints import lifecycle, queries, search
 from kesu.complaints.errors import (
     ComplaintNotFound,
     EvidenceRefused,

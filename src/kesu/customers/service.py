@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kesu.audit import service as audit
@@ -22,6 +23,15 @@ class Contact:
     email: str | None
 
 
+def _find(session: Session, contact: Contact) -> Customer | None:
+    customer = None
+    if contact.phone:
+        customer = session.scalar(select(Customer).where(Customer.phone == contact.phone))
+    if customer is None and contact.email:
+        customer = session.scalar(select(Customer).where(Customer.email == contact.email))
+    return customer
+
+
 def match_customer(session: Session, contact: Contact, *, now: datetime) -> tuple[Customer, bool]:
     """The profile with this phone (else e-mail), created if none; returns (customer, created).
 
@@ -29,11 +39,7 @@ def match_customer(session: Session, contact: Contact, *, now: datetime) -> tupl
     by what a complainant typed: a different e-mail on a known phone stays out of the profile.
     """
     with transaction(session):
-        customer = None
-        if contact.phone:
-            customer = session.scalar(select(Customer).where(Customer.phone == contact.phone))
-        if customer is None and contact.email:
-            customer = session.scalar(select(Customer).where(Customer.email == contact.email))
+        customer = _find(session, contact)
         if customer is not None:
             changed = {}
             if customer.phone is None and contact.phone:
@@ -62,8 +68,16 @@ def match_customer(session: Session, contact: Contact, *, now: datetime) -> tupl
             created_at=now,
             updated_at=now,
         )
-        session.add(customer)
-        session.flush()
+        try:
+            # A savepoint: when another first complaint with this phone or e-mail commits in
+            # between (PostgreSQL runs intakes concurrently), its profile is used instead.
+            with session.begin_nested():
+                session.add(customer)
+        except IntegrityError:
+            existing = _find(session, contact)
+            if existing is None:
+                raise
+            return existing, False
         audit.record(
             session,
             at=now,

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
 
 from kesu.complaints import queries, service
-from kesu.complaints.lifecycle import STATUS_LABELS, Status
+from kesu.complaints.lifecycle import STATUS_LABELS, Action, Status
 from kesu.complaints.schemas import (
+    AppealRequest,
     AssignRequest,
     ComplaintDraft,
     ComplaintPublic,
@@ -103,6 +104,34 @@ def track_complaint(
     return queries.public_view(session, complaint, language)
 
 
+@router.post(
+    "/track/appeal",
+    responses={
+        404: {"description": "`complaint_not_found`: no complaint with this number and contact"},
+        409: {"description": "`invalid_transition` (only a rejected complaint can be appealed)"},
+        422: {"description": "`reason_required` or `validation_error`"},
+    },
+)
+def appeal_complaint(
+    kesu: KesuApp, session: DbSession, language: RequestLanguage, body: AppealRequest
+) -> ComplaintPublic:
+    """The complainant appeals a rejection; the complaint goes back to be assessed again, with a
+    fresh resolution deadline. No account: the tracking number and contact are the proof."""
+    complaint = queries.access_by_tracking_number(
+        session, tracking_number=body.tracking_number, contact=body.phone
+    )
+    complaint = service.transition_complaint(
+        session,
+        complaint_id=complaint.id,
+        action=Action.APPEAL,
+        expected_version=complaint.version,
+        actor=queries.customer_actor(complaint),
+        clock=kesu.clock,
+        note=body.reason,
+    )
+    return queries.public_view(session, complaint, language)
+
+
 @router.post("/track/evidence", status_code=status.HTTP_201_CREATED, responses=_ERRORS)
 def add_customer_evidence(
     kesu: KesuApp,
@@ -174,11 +203,21 @@ def list_complaints(
         list[CustomerTag] | None,
         Query(description="Only complaints from customers with any of these tags"),
     ] = None,
+    q: Annotated[
+        str,
+        Query(
+            max_length=100,
+            description="Chinese full-text search in the description and subject: every word "
+            "must occur (e.g. `漏水` or `燃气热水 退款`); Traditional script is accepted.",
+            examples=["燃气热水 漏水"],
+        ),
+    ] = "",
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 50,
 ) -> list[ComplaintSummary]:
     """The staff queue, newest first, filtered by status, category, priority, department, assignee,
-    deadline state or customer tag; page with `before_id` = the last id you received."""
+    deadline state, customer tag or words of the text; page with `before_id` = the last id you
+    received."""
     return queries.list_complaints(
         session,
         actor_of(user),
@@ -193,6 +232,7 @@ def list_complaints(
             sla_states=sla or (),
             customer_tags=[tag.value for tag in customer_tag or ()],
             now=kesu.clock.now(),
+            search=q,
             before_id=before_id,
             limit=limit,
         ),

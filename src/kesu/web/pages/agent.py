@@ -175,6 +175,7 @@ def queue(
     assignee: Annotated[str, Query(max_length=20)] = "",
     sla: Annotated[str, Query(max_length=16)] = "",
     customer_tag: Annotated[str, Query(max_length=32)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
     mine: bool = False,
     breached: bool = False,
     before_id: Annotated[int | None, Query(ge=1)] = None,
@@ -200,6 +201,7 @@ def queue(
             sla_states=[sla_state] if sla_state is not None else (),
             customer_tags=[tag.value] if tag is not None else (),
             now=now,
+            search=q,
             before_id=before_id,
             limit=QUEUE_PAGE,
         ),
@@ -228,6 +230,7 @@ def queue(
             "tag_labels": _labels(TAG_LABELS, language),
             "unassigned": UNASSIGNED,
             "chosen": {
+                "q": q,
                 "category": category,
                 "priority": priority,
                 "department_id": department_id,
@@ -995,9 +998,25 @@ def _enter(
     request: Request, kesu: Kesu, session: Session, user: User, posted: PostedComplaint
 ) -> Response:
     check_csrf(request, kesu, posted.csrf)
-    extra = {"user": user, "csrf": csrf_for(request, kesu)}
+    language = request_language(request)
+    extra = {
+        "user": user,
+        "csrf": csrf_for(request, kesu),
+        # The caller lookup stays on the page above the form that needs correcting.
+        "contact": "",
+        "history": None,
+        "lookup_error": None,
+        "tag_labels": _labels(TAG_LABELS, language),
+        "repeat_days": callers.REPEAT_WINDOW.days,
+    }
     result = file_posted_complaint(
-        request, kesu, session, posted, agent=actor_of(user), extra=extra
+        request,
+        kesu,
+        session,
+        posted,
+        agent=actor_of(user),
+        extra=extra,
+        template="agent/entry.html",
     )
     if isinstance(result, HTMLResponse):
         return result
