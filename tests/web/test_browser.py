@@ -20,6 +20,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kesu.accounts import service as accounts
+from kesu.accounts.models import Role
 from kesu.bootstrap import Kesu
 from kesu.complaints import service as complaints
 from kesu.complaints.lifecycle import Action
@@ -192,6 +194,23 @@ def test_agent_triages_and_assigns_a_complaint(
         re.compile(r"已派单：已评估 → 已派单\s+质量管理部\s+（张敏）")
     )
     expect(page.locator(".facts")).to_contain_text("责任部门质量管理部")
+
+    contacts = page.locator("section[aria-labelledby=contacts-title]")
+    contacts.get_by_label("方式").select_option(label="电话")
+    contacts.get_by_label("方向").select_option(label="去电/发出")
+    contacts.get_by_label("内容").fill("已致电王女士，约定明天上午上门检测热水器。")
+    contacts.get_by_role("button", name="记录沟通").click()
+    expect(contacts.locator("li")).to_have_count(1)
+    expect(contacts.locator("li")).to_contain_text("已致电王女士，约定明天上午上门检测热水器。")
+    screenshot(page, "agent-contact")
+
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("button", name="Record contact")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    screenshot(page, "agent-detail-en")
+    page.get_by_role("link", name="中文").click()
+    expect(page.get_by_role("button", name="记录沟通")).to_be_visible()
+
     assigned_to = session.scalars(
         select(Complaint.department_id).where(Complaint.tracking_number == number)
     ).one()
@@ -322,3 +341,35 @@ def test_supervisor_approves_customer_answers_and_the_case_closes(
     page.get_by_role("button", name="结案", exact=True).click()
     expect(badge).to_have_text("已结案")
     screenshot(page, "agent-closed")
+
+
+def test_an_administrator_keeps_the_cause_catalogue(
+    live_server: str, page: Page, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    accounts.create_user(
+        session,
+        username="wangjing",
+        display_name="王静",
+        role=Role.ADMIN,
+        password=PASSWORD,
+        clock=kesu.clock,
+    )
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("wangjing")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="系统管理").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("系统管理")
+    screenshot(page, "admin-hub")
+
+    page.get_by_role("link", name="原因目录").first.click()
+    form = page.locator("form#add")
+    form.get_by_label("原因代码").fill("PACKING_DAMAGE")
+    form.get_by_label("原因名称").fill("包装破损")
+    form.get_by_role("button", name="新增原因").click()
+    row = page.locator("table.queue tr", has_text="PACKING_DAMAGE")
+    expect(row).to_contain_text("包装破损")
+    expect(row).to_contain_text("在用")
+    row.get_by_role("button", name="停用").click()
+    expect(page.locator("table.queue tr", has_text="PACKING_DAMAGE")).to_contain_text("已停用")
+    screenshot(page, "admin-causes")

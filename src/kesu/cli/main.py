@@ -26,6 +26,7 @@ from kesu.accounts.schemas import STAFF_ROLES
 from kesu.audit import service as audit
 from kesu.bootstrap import Kesu
 from kesu.cli import demo as demo_data
+from kesu.cli.importing import import_group
 from kesu.core.actors import SYSTEM
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
@@ -210,6 +211,7 @@ def audit_group() -> None:
 
 
 main.add_command(audit_group, name="audit")
+main.add_command(import_group)
 
 
 @audit_group.command("verify")

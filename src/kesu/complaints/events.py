@@ -38,6 +38,8 @@ class EventKind(StrEnum):
     EVALUATED = "evaluated"
     IMPROVEMENT_OVERDUE = "improvement_overdue"
     VOUCHER_OFFERED = "voucher_offered"
+    IMPORTED = "imported"
+    """Registered from another system's records by a bulk import (``kesu.intake.bulk``)."""
 
 
 EVENT_LABELS = {
@@ -65,6 +67,7 @@ EVENT_LABELS = {
     EventKind.EVALUATED: ("总结评价", "Summary evaluation"),
     EventKind.IMPROVEMENT_OVERDUE: ("改进措施逾期提醒", "Improvement action overdue"),
     EventKind.VOUCHER_OFFERED: ("超时补偿", "Compensation for the delay"),
+    EventKind.IMPORTED: ("从原有系统导入", "Imported from an earlier system"),
 }
 
 

@@ -11,6 +11,7 @@ whatever its locale: SQLite FTS5 and PostgreSQL's ``simple`` configuration both 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kesu.text.normalize import normalise
 
@@ -19,7 +20,9 @@ MAX_INDEXED_CHARS = 16_000
 _RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 
 
+@lru_cache(maxsize=65_536)
 def _term(chars: str) -> str:
+    # A few thousand distinct bigrams cover most complaint text; formatting each is the cost.
     return "x" + "".join(f"{ord(char):x}" for char in chars)
 
 
