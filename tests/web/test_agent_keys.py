@@ -56,7 +56,7 @@ def test_the_queue_is_worked_from_the_keyboard(
     page.keyboard.press("?")
     expect(help_panel).to_be_hidden()
     page.keyboard.press("/")
-    expect(page.locator("select[name=sla]")).to_be_focused()
+    expect(page.locator("input[name=q]")).to_be_focused()
     page.locator("h1").click()
     page.keyboard.press("g")
     page.keyboard.press("n")

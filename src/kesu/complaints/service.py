@@ -77,10 +77,13 @@ def register_complaint(
             max_length=max_description_chars,
         )
         tracking_number = new_tracking_number(now)
-        while session.scalar(
-            select(Complaint.id).where(Complaint.tracking_number == tracking_number)
-        ):
-            tracking_number = new_tracking_number(now)
+        # Every complaint is flushed as soon as it is added (below), so the stored numbers are
+        # all there is to check; the caller's other pending rows can wait for that flush.
+        with session.no_autoflush:
+            while session.scalar(
+                select(Complaint.id).where(Complaint.tracking_number == tracking_number)
+            ):
+                tracking_number = new_tracking_number(now)
         complaint = Complaint(
             tracking_number=tracking_number,
             status=Status.RECEIVED,

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from kesu.db.models import Job, JobStatus
+
+_WHEN_FLUSHED = "kesu_outbox_when_flushed"
 
 JobHandler = Callable[[Session, dict[str, Any]], None]
 """Runs one job inside the worker's transaction; must be safe to run again after a failure."""
@@ -48,3 +50,29 @@ def enqueue(
     )
     session.add(job)
     return job
+
+
+def when_flushed(session: Session, enqueue_jobs: Callable[[], None]) -> None:
+    """Run ``enqueue_jobs`` right after the next flush, once new rows have their ids.
+
+    Jobs name rows by id (a clock, a notification); rather than flushing each new row on its own
+    to learn its id, a command adds its rows and defers their jobs here. The rows of the whole
+    command then go out in one flush, and the jobs in the next one, which ``commit`` performs
+    because it flushes until nothing is pending.
+    """
+    session.info.setdefault(_WHEN_FLUSHED, []).append(enqueue_jobs)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _run_deferred(session: Session, _flush: UOWTransaction) -> None:
+    pending: list[Callable[[], None]] = session.info.pop(_WHEN_FLUSHED, [])
+    for enqueue_jobs in pending:
+        enqueue_jobs()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_deferred(session: Session, previous: SessionTransaction) -> None:
+    # The rows these jobs were for are gone with the rolled-back transaction; a savepoint's
+    # rollback leaves the outer transaction's rows, and their jobs, in place.
+    if previous.parent is None:
+        session.info.pop(_WHEN_FLUSHED, None)

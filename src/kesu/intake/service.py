@@ -31,6 +31,7 @@ from kesu.escalation import service as escalation
 from kesu.intake.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 from kesu.intake.models import IntakeRequest
 from kesu.sla import service as sla
+from kesu.text.analysis import TextAnalysis
 from kesu.triage import service as triage
 from kesu.triage.service import TriageEngine
 
@@ -98,9 +99,33 @@ def submit_complaint(
     request_hash = _request_hash(draft, uploads)
     if key is not None and (replayed := _replay(session, key, request_hash)) is not None:
         return replayed
+    description = clean_text(
+        draft.description,
+        field=Bilingual("投诉内容", "description"),
+        max_length=policy.max_description_chars,
+    )
+    # Reading the text is the CPU-heavy part of intake; done here, before the transaction, it
+    # never holds the database's write lock (SQLite has one for the whole file).
+    reading = triage.read_text(
+        description,
+        product_line=draft.product_line,
+        occurred_at=draft.occurred_at,
+        received_at=clock.now(),
+        engine=engine,
+    )
     try:
         return _register(
-            session, draft, policy, clock, store, uploads, key, request_hash, agent, engine
+            session,
+            draft,
+            _Read(description, reading),
+            policy,
+            clock,
+            store,
+            uploads,
+            key,
+            request_hash,
+            agent,
+            engine,
         )
     except IntegrityError:
         # Two retries raced; the loser's transaction rolled back, so return the winner's work.
@@ -109,9 +134,18 @@ def submit_complaint(
         return replayed
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What intake learns from the submission before it takes the write lock."""
+
+    description: str
+    reading: TextAnalysis
+
+
 def _register(
     session: Session,
     draft: ComplaintDraft,
+    read: _Read,
     policy: IntakePolicy,
     clock: Clock,
     store: EvidenceStore,
@@ -123,7 +157,7 @@ def _register(
 ) -> IntakeResult:
     with transaction(session):
         now = clock.now()
-        customer, _created = customers.match_customer(
+        customer, new_customer = customers.match_customer(
             session,
             customers.Contact(name=draft.complainant_name, phone=draft.phone, email=draft.email),
             now=now,
@@ -131,20 +165,28 @@ def _register(
         actor = agent or Actor(
             kind=ActorKind.CUSTOMER, id=customer.id, role="customer", name=draft.complainant_name
         )
-        description = clean_text(
-            draft.description,
-            field=Bilingual("投诉内容", "description"),
-            max_length=policy.max_description_chars,
-        )
         assessment = triage.assess(
             session,
             customer_id=customer.id,
-            description=description,
+            description=read.description,
             product_line=draft.product_line,
             occurred_at=draft.occurred_at,
             received_at=now,
             engine=engine,
+            new_customer=new_customer,
+            reading=read.reading,
         )
+        # Everything intake reads comes before its writes, and these reads of settings cannot
+        # depend on the profile's pending audit entry: the rows intake adds then go out in as few
+        # flushes as possible instead of one before every query (autoflush).
+        with session.no_autoflush:
+            terms = sla.select_terms(
+                session,
+                category=assessment.result.category.label,
+                priority=assessment.result.priority,
+                tags=list(customer.tags),
+            )
+            calendar = sla.business_calendar(session)
         trigger = escalation.intake_trigger(
             threat=bool(assessment.result.threats),
             angry=assessment.result.anger.level >= 2,
@@ -165,15 +207,7 @@ def _register(
         if trigger is not None:
             escalation.record_intake_escalation(session, complaint, trigger, now=now)
         sla.start_clocks(
-            session,
-            complaint_id=complaint.id,
-            terms=sla.select_terms(
-                session,
-                category=complaint.category,
-                priority=complaint.priority,
-                tags=list(customer.tags),
-            ),
-            now=now,
+            session, complaint_id=complaint.id, terms=terms, now=now, calendar=calendar
         )
         if uploads:
             complaints.attach_evidence(

@@ -50,7 +50,7 @@ def queue_notification(
 def queue_notifications(
     session: Session, messages: Sequence[Message], *, now: datetime
 ) -> list[Notification]:
-    """Record several messages and their delivery jobs with one flush (the jobs need the ids)."""
+    """Record several messages; their delivery jobs follow once the messages have ids."""
     with transaction(session):
         queued = [
             Notification(
@@ -68,16 +68,19 @@ def queue_notifications(
             for message in messages
         ]
         session.add_all(queued)
-        session.flush()
-        for notification in queued:
-            outbox.enqueue(
-                session,
-                DELIVER_JOB,
-                {"notification_id": notification.id},
-                now=now,
-                dedupe_key=f"{DELIVER_JOB}:{notification.id}",
-                key_is_new=True,
-            )
+
+        def enqueue_deliveries() -> None:
+            for notification in queued:
+                outbox.enqueue(
+                    session,
+                    DELIVER_JOB,
+                    {"notification_id": notification.id},
+                    now=now,
+                    dedupe_key=f"{DELIVER_JOB}:{notification.id}",
+                    key_is_new=True,
+                )
+
+        outbox.when_flushed(session, enqueue_deliveries)
         return queued
 
 

@@ -135,10 +135,19 @@ def _arm(session: Session, clock: SlaClock, now: datetime, *, new_clock: bool = 
 
 
 def start_clocks(
-    session: Session, *, complaint_id: int, terms: Terms, now: datetime
+    session: Session,
+    *,
+    complaint_id: int,
+    terms: Terms,
+    now: datetime,
+    calendar: BusinessCalendar | None = None,
 ) -> list[SlaClock]:
-    """Start the first-response and resolution clocks of a new complaint, with their timers."""
-    calendar = business_calendar(session)
+    """Start the first-response and resolution clocks of a new complaint, with their timers.
+
+    The clocks are flushed with the caller's other rows; their timers follow in the next flush.
+    ``calendar`` lets a caller read the business calendar before it starts writing.
+    """
+    calendar = calendar or business_calendar(session)
     clocks = []
     for kind, duration, clock_type in (
         (ClockKind.FIRST_RESPONSE, terms.first_response, terms.first_response_clock),
@@ -157,9 +166,12 @@ def start_clocks(
         )
         session.add(clock)
         clocks.append(clock)
-    session.flush()
-    for clock in clocks:
-        _arm(session, clock, now, new_clock=True)
+
+    def arm_new_clocks() -> None:
+        for clock in clocks:
+            _arm(session, clock, now, new_clock=True)
+
+    outbox.when_flushed(session, arm_new_clocks)
     return clocks
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -142,3 +142,14 @@ def analyse(
         converted_traditional=reading.normalised.converted_traditional,
         truncated=reading.normalised.truncated,
     )
+
+
+def as_vip(reading: TextAnalysis) -> TextAnalysis:
+    """The same reading for an important customer: only the priority and its reasons change."""
+    priority, reasons = prioritise(
+        anger_level=reading.anger.level,
+        threats=reading.threats,
+        safety=reading.safety,
+        is_vip=True,
+    )
+    return replace(reading, priority=priority, reasons=reasons)

@@ -50,12 +50,37 @@ def _duplicates(session: Session, customer_id: int, exclude_id: int | None, text
     )
     if exclude_id is not None:
         query = query.where(Complaint.id != exclude_id)
+    # Rows the caller has pending (an audit entry, a profile change) do not change the answer;
+    # without autoflush they go out with the caller's next flush instead of one of their own.
+    with session.no_autoflush:
+        rows = session.execute(query).all()
     return [
         number
-        for number, description in session.execute(query).all()
+        for number, description in rows
         if similarity.jaccard(mine, similarity.bigrams(normalise(description).text))
         >= DUPLICATE_SIMILARITY
     ]
+
+
+def read_text(
+    description: str,
+    *,
+    product_line: str | None,
+    occurred_at: datetime | None,
+    received_at: datetime,
+    engine: TriageEngine,
+) -> analysis.TextAnalysis:
+    """The reading of a complaint text as for any customer: pure CPU work, so intake does it
+    before taking the write lock; ``assess`` adjusts it for an important customer."""
+    return analysis.analyse(
+        description,
+        models=engine.models,
+        product_line=product_line,
+        occurred_at=occurred_at,
+        received_at=received_at,
+        review_threshold=engine.review_threshold,
+        policy_days=engine.policy_days,
+    )
 
 
 def assess(
@@ -68,20 +93,30 @@ def assess(
     received_at: datetime,
     engine: TriageEngine,
     exclude_id: int | None = None,
+    new_customer: bool = False,
+    reading: analysis.TextAnalysis | None = None,
 ) -> Assessment:
-    """Read one complaint text in the context of its customer (VIP tag, open complaints)."""
+    """Read one complaint text in the context of its customer (VIP tag, open complaints).
+
+    ``new_customer``: the profile was created for this complaint, so it has no open complaint
+    this one could duplicate. ``reading``: the text already read by ``read_text``.
+    """
     customer = session.get(Customer, customer_id)
-    result = analysis.analyse(
-        description,
-        models=engine.models,
-        product_line=product_line,
-        is_vip=customer is not None and VIP_TAG in customer.tags,
-        occurred_at=occurred_at,
-        received_at=received_at,
-        review_threshold=engine.review_threshold,
-        policy_days=engine.policy_days,
+    is_vip = customer is not None and VIP_TAG in customer.tags
+    if reading is None:
+        reading = read_text(
+            description,
+            product_line=product_line,
+            occurred_at=occurred_at,
+            received_at=received_at,
+            engine=engine,
+        )
+    result = analysis.as_vip(reading) if is_vip else reading
+    duplicates = (
+        []
+        if new_customer
+        else _duplicates(session, customer_id, exclude_id, normalise(description).text)
     )
-    duplicates = _duplicates(session, customer_id, exclude_id, normalise(description).text)
     hints = result.validity.hints + ((Hint.DUPLICATE_OPEN_CASE,) if duplicates else ())
     return Assessment(
         result=result,
