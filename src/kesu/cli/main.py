@@ -23,9 +23,11 @@ from kesu.accounts import queries as accounts_queries
 from kesu.accounts import service as accounts
 from kesu.accounts.models import Role, TokenKind, User
 from kesu.accounts.schemas import STAFF_ROLES
+from kesu.analytics import jobs as analytics_jobs
 from kesu.audit import service as audit
 from kesu.bootstrap import Kesu
 from kesu.cli import demo as demo_data
+from kesu.cli.analytics import analytics_group
 from kesu.cli.importing import import_group
 from kesu.core.actors import SYSTEM
 from kesu.core.errors import KesuError
@@ -62,6 +64,9 @@ def _opened() -> Iterator[Kesu]:
 
 def make_worker(kesu: Kesu, name: str | None = None) -> Worker:
     config = kesu.settings.worker
+    # The dashboard's rollup refreshes itself through the job table once its first run exists.
+    with kesu.sessions() as session:
+        analytics_jobs.ensure_scheduled(session, now=kesu.clock.now())
     return Worker(
         kesu.sessions,
         job_registry.build_handlers(
@@ -212,6 +217,7 @@ def audit_group() -> None:
 
 main.add_command(audit_group, name="audit")
 main.add_command(import_group)
+main.add_command(analytics_group)
 
 
 @audit_group.command("verify")

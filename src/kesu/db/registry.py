@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from kesu.accounts import models as accounts_models
+from kesu.analytics import models as analytics_models
 from kesu.audit import models as audit_models
 from kesu.complaints import models as complaints_models
 from kesu.customers import models as customers_models
@@ -37,6 +38,7 @@ MODEL_MODULES = (
     handling_models,
     followup_models,
     intake_models,
+    analytics_models,
 )
 
 

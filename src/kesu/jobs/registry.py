@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kesu.analytics import jobs as analytics_jobs
 from kesu.core.clock import Clock
 from kesu.db.outbox import JobHandler
 from kesu.escalation import jobs as escalation_jobs
@@ -31,6 +32,7 @@ def build_handlers(
         sla.DUE_JOB: due,
         transfers.URGE_JOB: routing_jobs.make_urge_handler(clock),
         followup_evaluation.ACTION_DUE_JOB: followup_jobs.make_action_due_handler(clock),
+        analytics_jobs.REFRESH_JOB: analytics_jobs.make_refresh_handler(clock),
         followup_service.SCHEDULE_JOB: followup_jobs.make_schedule_handler(
             clock, secret=secret, public_url=public_url
         ),

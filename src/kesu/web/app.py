@@ -12,6 +12,7 @@ from kesu.bootstrap import Kesu
 from kesu.settings import Settings
 from kesu.web import errors
 from kesu.web.api import admin as admin_api
+from kesu.web.api import analytics as analytics_api
 from kesu.web.api import auth as auth_api
 from kesu.web.api import complaints as complaints_api
 from kesu.web.api import escalation as escalation_api
@@ -23,6 +24,7 @@ from kesu.web.api import system as system_api
 from kesu.web.api import triage as triage_api
 from kesu.web.pages import admin as admin_pages
 from kesu.web.pages import agent as agent_pages
+from kesu.web.pages import analytics as analytics_pages
 from kesu.web.pages import language as language_pages
 from kesu.web.pages import portal as portal_pages
 from kesu.web.pages import rendering
@@ -45,6 +47,7 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(system_api.router)
     app.include_router(auth_api.router)
     app.include_router(admin_api.router)
+    app.include_router(analytics_api.router)
     app.include_router(complaints_api.router)
     app.include_router(triage_api.router)
     app.include_router(sla_api.router)
@@ -58,6 +61,7 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(agent_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(analytics_pages.router)
     app.include_router(language_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
