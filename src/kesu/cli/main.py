@@ -42,7 +42,7 @@ from kesu.settings import Settings
 from kesu.text.classify import ANGER_MODEL
 from kesu.triage import queries as triage_queries
 from kesu.triage.schemas import AnalyseRequest
-from kesu.web.app import create_app
+from kesu.web.app import create_app, freeze_startup_objects
 
 
 def _build(host: str | None = None, port: int | None = None) -> Kesu:
@@ -150,7 +150,9 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
             )
             Multiprocess(config, sockets=[_tcp_listener(config)]).run()
         else:
-            uvicorn.run(create_app(kesu), host=host, port=port, log_level="warning")
+            app = create_app(kesu)
+            freeze_startup_objects()
+            uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         stop.set()
         if worker_thread is not None:

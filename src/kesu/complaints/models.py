@@ -78,10 +78,15 @@ DEMAND_LABELS = {
 
 class Complaint(Base):
     __tablename__ = "complaint"
+    # The queue lists newest first (by id) under one filter at a time; an index on (filter, id)
+    # answers a page from the index alone, however many complaints match the filter.
     __table_args__ = (
-        Index("ix_complaint_status_received", "status", "received_at"),
+        Index("ix_complaint_status_id", "status", "id"),
         Index("ix_complaint_customer", "customer_id", "received_at"),
-        Index("ix_complaint_priority", "priority", "received_at"),
+        Index("ix_complaint_priority_id", "priority", "id"),
+        Index("ix_complaint_category_id", "category", "id"),
+        Index("ix_complaint_department_id", "department_id", "id"),
+        Index("ix_complaint_assignee_id", "assignee_id", "id"),
     )
 
     id: Mapped[IdPk]

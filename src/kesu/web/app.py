@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -67,6 +68,18 @@ def create_app(kesu: Kesu) -> FastAPI:
     return app
 
 
+def freeze_startup_objects() -> None:
+    """Keep what start-up loaded (modules, models, the triage vectors) out of garbage collection.
+
+    Those objects live as long as the process; without this every full collection walks them
+    all, a pause of ~100 ms that lands on whichever request triggered it.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory`` with several processes: each builds its own container."""
-    return create_app(bootstrap.build(Settings()))
+    app = create_app(bootstrap.build(Settings()))
+    freeze_startup_objects()
+    return app
