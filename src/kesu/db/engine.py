@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -41,15 +42,46 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute(pragma)
         cursor.close()
 
+    # SQLite has one writer at a time. Within a process, writers wait for each other on this
+    # lock, in turn, instead of on busy_timeout: SQLite's busy handler polls with sleeps of up to
+    # 100 ms, so under load the database sat idle while every waiting writer slept, and the
+    # slowest requests waited seconds. Other processes (a separate worker, an import) still meet
+    # on busy_timeout. A writer that cannot get the lock in time goes on to BEGIN IMMEDIATE.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # A command's transaction takes the write lock up front, so two writers queue on
-        # busy_timeout instead of one failing when its read lock cannot be upgraded. Reads
-        # stay deferred and never wait for a writer (WAL).
-        if connection.get_execution_options().get(_WRITE_OPTION):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        # A command's transaction takes the write lock up front, so two writers queue instead of
+        # one failing when its read lock cannot be upgraded. Reads stay deferred and never wait
+        # for a writer (WAL).
+        if not connection.get_execution_options().get(_WRITE_OPTION):
             connection.exec_driver_sql("BEGIN")
+            return
+        if writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            connection.info[_HOLDS_WRITER] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection.info)
+            raise
+
+    def _release(info: dict[Any, Any]) -> None:
+        if info.pop(_HOLDS_WRITER, False):
+            writer.release()
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        _release(connection.info)
+
+    # A connection the pool resets or throws away mid-transaction must not keep the lock.
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(_dbapi: Any, record: Any, *_state: Any) -> None:
+        _release(record.info)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _on_invalidate(_dbapi: Any, record: Any, _exception: Any) -> None:
+        _release(record.info)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -58,6 +90,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 _DEPTH = "kesu_transaction_depth"
+_HOLDS_WRITER = "kesu_holds_writer_lock"
+WRITER_WAIT_SECONDS = 15
 _WRITE_OPTION = "kesu_write"
 
 
