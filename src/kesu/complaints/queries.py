@@ -418,9 +418,11 @@ def list_complaints(
         )
     if query.customer_tags:
         statement = statement.where(_tagged_customers(query.customer_tags))
-    if query.search and (found := search.matches(session, query.search)) is not None:
-        statement = statement.where(found)
-    if query.before_id is not None:
+    if query.search:
+        statement = search.newest_matching(
+            session, statement, query.search, before_id=query.before_id
+        )
+    elif query.before_id is not None:
         statement = statement.where(Complaint.id < query.before_id)
     return [
         ComplaintSummary(

@@ -76,7 +76,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     # A connection the pool resets or throws away mid-transaction must not keep the lock.
     @event.listens_for(engine.pool, "reset")
-    def _on_reset(_dbapi: Any, record: Any, *_state: Any) -> None:
+    def _on_reset(_dbapi: Any, record: Any, _reset_state: Any) -> None:
         _release(record.info)
 
     @event.listens_for(engine.pool, "invalidate")
