@@ -25,6 +25,9 @@ def make_engine(url: str, **options: Any) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
+            # Each connection has its own page cache (cache_size below): reusing the most recent
+            # connection keeps one cache warm instead of filling one per pooled connection.
+            pool_use_lifo=True,
             **options,
         )
         _configure_sqlite(engine)
