@@ -55,7 +55,6 @@ def _page(request: Request, status_code: int, title: str, message: str) -> HTMLR
         user=None,
         request=request,
         language=language,
-        other_language=Language.EN if language is Language.ZH else Language.ZH,
     )
     return HTMLResponse(html, status_code=status_code)
 

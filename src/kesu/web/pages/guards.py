@@ -25,6 +25,6 @@ def check_csrf(request: Request, kesu: KesuApp, posted: str) -> None:
         raise PermissionDenied()
 
 
-def safe_next(target: str) -> str:
-    # Only paths on this site: a crafted link must not bounce a signed-in agent elsewhere.
-    return target if target.startswith("/") and not target.startswith("//") else "/agent"
+def safe_next(target: str, default: str = "/agent") -> str:
+    # Only paths on this site: a crafted link must not bounce the reader elsewhere.
+    return target if target.startswith("/") and not target.startswith("//") else default

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse
 
 from kesu.core.i18n import Language
+from kesu.web.pages.guards import safe_next
 from kesu.web.translation import LANGUAGE_COOKIE
 
 router = APIRouter(include_in_schema=False)
@@ -18,9 +19,7 @@ ONE_YEAR = 365 * 24 * 3600
 def switch_language(
     language: Language, next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/"
 ) -> RedirectResponse:
-    # Only paths on this site: a crafted link must not bounce the reader elsewhere.
-    target = next_path if next_path.startswith("/") and not next_path.startswith("//") else "/"
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(safe_next(next_path, default="/"), status_code=303)
     response.set_cookie(
         LANGUAGE_COOKIE, language.value, max_age=ONE_YEAR, samesite="lax", httponly=True
     )

@@ -16,7 +16,7 @@ from kesu.accounts.permissions import ROLE_LABELS
 from kesu.complaints.events import EVENT_LABELS
 from kesu.complaints.lifecycle import ACTION_LABELS, STATUS_LABELS
 from kesu.complaints.models import CHANNEL_LABELS, DEMAND_LABELS, TARGET_LABELS
-from kesu.core.i18n import DEFAULT_LANGUAGE, Labels, Language, label
+from kesu.core.i18n import DEFAULT_LANGUAGE, Labels, label
 from kesu.core.text_limits import mask_phone
 from kesu.handling.replies import PLACEHOLDER_LABELS, SITUATION_LABELS
 from kesu.handling.schemas import CONTACT_CHANNEL_LABELS, DIRECTION_LABELS, REMEDY_LABELS
@@ -88,7 +88,6 @@ def render(
         {
             "lbl": lbl,
             "language": language,
-            "other_language": Language.EN if language is Language.ZH else Language.ZH,
             "tables": _TABLES,
             **context,
         },
