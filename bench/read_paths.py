@@ -47,6 +47,7 @@ import http.client
 import json
 import math
 import os
+import pickle
 import random
 import re
 import shutil
@@ -624,23 +625,23 @@ def check_search(client: Client, word: str, expected: int) -> SearchCheck:
 
 
 @dataclass
-class Run:
-    database: str
-    count: int
+class Setup:
+    """What populating a database produced, kept beside it for ``--reuse``."""
+
+    url: str
     prepared: Prepared
     imported: Imported
     live: LiveWork
     upgrade: Upgrade
     analyse_seconds: float | None
-    start_seconds: float
-    measures: list[Measure]
-    checks: list[SearchCheck]
-    rss_mib: float
-    database_mib: float | None
+    staff: Staff
 
 
-def run(args: argparse.Namespace, data_dir: Path) -> Run:
-    url = args.database_url or f"sqlite:///{(data_dir / 'kesu.sqlite3').resolve()}"
+SETUP_FILE = "setup.pickle"
+
+
+def populate(args: argparse.Namespace, data_dir: Path, url: str) -> Setup:
+    """Steps 1–4: generate, import, add live work, time the upgrade; a fresh database."""
     if url.startswith("sqlite"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
@@ -667,6 +668,43 @@ def run(args: argparse.Namespace, data_dir: Path) -> Run:
     finally:
         kesu.dispose()
         engine.dispose()
+    return Setup(url, prepared, imported, live, upgrade, analyse_seconds, staff)
+
+
+@dataclass
+class Run:
+    database: str
+    count: int
+    prepared: Prepared
+    imported: Imported
+    live: LiveWork
+    upgrade: Upgrade
+    analyse_seconds: float | None
+    start_seconds: float
+    measures: list[Measure]
+    checks: list[SearchCheck]
+    rss_mib: float
+    database_mib: float | None
+
+
+def run(args: argparse.Namespace, data_dir: Path) -> Run:
+    url = args.database_url or f"sqlite:///{(data_dir / 'kesu.sqlite3').resolve()}"
+    saved = data_dir / SETUP_FILE
+    if args.reuse and saved.exists():
+        # The database this data directory already holds, as a previous run left it: only the
+        # serving half is measured again (after a change to the product, say).
+        with saved.open("rb") as file:
+            setup: Setup = pickle.load(file)  # only ever written by populate(), below
+        if setup.url != url:
+            raise SystemExit(f"{saved} describes {setup.url}, not {url}")
+        print(f"reusing the populated database of {saved}", flush=True)
+    else:
+        saved.unlink(missing_ok=True)
+        setup = populate(args, data_dir, url)
+        with saved.open("wb") as file:
+            pickle.dump(setup, file)
+    prepared, imported, live, upgrade = setup.prepared, setup.imported, setup.live, setup.upgrade
+    analyse_seconds, staff = setup.analyse_seconds, setup.staff
     database_mib = None
     if url.startswith("sqlite"):
         database_mib = Path(make_url(url).database or "").stat().st_size / 1024 / 1024
@@ -812,8 +850,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="0013",
         help="Roll back to this revision before timing `kesu db upgrade` ('head': no roll-back).",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="With --data-dir: serve the database a previous run populated there, if any.",
+    )
     parser.add_argument("--markdown", type=Path, help="Write the results as a markdown section.")
     args = parser.parse_args(argv)
+    if args.reuse and not args.data_dir:
+        parser.error("--reuse needs --data-dir")
     load = load_average()
     if args.data_dir:
         args.data_dir.mkdir(parents=True, exist_ok=True)

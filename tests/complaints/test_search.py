@@ -6,13 +6,15 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from kesu.bootstrap import Kesu
-from kesu.complaints import search
+from kesu.complaints import queries, search
 from kesu.complaints.models import Complaint
 from kesu.core.errors import InvalidInput
+from kesu.core.i18n import Language
+from kesu.db import migrate
 from kesu.text.search import index_terms, query_terms
 from tests.factories import PASSWORD, Personas, file_complaint
 
@@ -105,3 +107,61 @@ def test_the_queue_api_and_page_search_the_text(
     shown = {int(n) for n in re.findall(r'href="/agent/complaints/(\d+)"', page.text)}
     assert shown == {filed["heater"], filed["traditional"]}
     assert 'value="客服态度"' in page.text
+
+
+def test_pages_of_a_search_run_newest_first_across_id_windows(
+    kesu: Kesu, session: Session, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows of three ids: on PostgreSQL a page is gathered from several windows, the newest
+    # first, and keyset pages continue where the last one stopped; SQLite walks FTS5 instead.
+    monkeypatch.setattr(search, "WINDOW_IDS", 3)
+    ids = []
+    for n in range(14):
+        word = "热水器漏水" if n % 3 != 1 else "冰箱不制冷"
+        extra = "，洗碗机也坏了" if n == 0 else ""
+        ids.append(
+            file_complaint(
+                kesu, session, description=f"家里的{word}{extra}。", phone=f"1391000{n:04d}"
+            ).id
+        )
+    wanted = sorted((i for n, i in enumerate(ids) if n % 3 != 1), reverse=True)
+    viewer = personas.zhang_min.actor
+    seen: list[int] = []
+    before: int | None = None
+    while True:
+        page = queries.list_complaints(
+            session,
+            viewer,
+            queries.ComplaintFilter(search="漏水", before_id=before, limit=4),
+            Language.ZH,
+        )
+        if not page:
+            break
+        assert len(page) <= 4
+        seen.extend(row.id for row in page)
+        before = page[-1].id
+    assert seen == wanted
+    # A word in none of them, and one in the oldest only, still end.
+    assert (
+        queries.list_complaints(
+            session, viewer, queries.ComplaintFilter(search="洗衣机"), Language.ZH
+        )
+        == []
+    )
+    oldest = queries.list_complaints(
+        session, viewer, queries.ComplaintFilter(search="洗碗机"), Language.ZH
+    )
+    assert [row.id for row in oldest] == [ids[0]]
+
+
+def test_the_window_terms_survive_a_downgrade_and_upgrade(
+    kesu: Kesu, session: Session, filed: dict[str, int]
+) -> None:
+    migrate.downgrade(kesu.engine, "0016")
+    migrate.upgrade(kesu.engine)
+    if kesu.engine.dialect.name == "postgresql":
+        rows = session.execute(text("SELECT complaint_id, terms::text FROM complaint_search")).all()
+        assert {(row[0], f"'{search.window_term(row[0])}'" in row[1]) for row in rows} == {
+            (complaint_id, True) for complaint_id in filed.values()
+        }
+    assert _ids(session, "客服态度") == {filed["heater"], filed["traditional"]}

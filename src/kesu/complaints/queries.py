@@ -389,9 +389,8 @@ def list_complaints(
         viewer.role, permissions.Permission.VIEW_COMPLAINTS
     ):
         raise PermissionDenied()
-    statement = (
-        select(Complaint).order_by(Complaint.id.desc()).limit(min(max(query.limit, 1), MAX_PAGE))
-    )
+    page = min(max(query.limit, 1), MAX_PAGE)
+    statement = select(Complaint).order_by(Complaint.id.desc()).limit(page)
     if query.statuses:
         statement = statement.where(Complaint.status.in_([s.value for s in query.statuses]))
     if query.categories:
@@ -419,11 +418,18 @@ def list_complaints(
     if query.customer_tags:
         statement = statement.where(_tagged_customers(query.customer_tags))
     if query.search:
-        statement = search.newest_matching(
+        # Statements over ever older complaints until the page is full (see newest_matching).
+        rows: list[Complaint] = []
+        for part in search.newest_matching(
             session, statement, query.search, before_id=query.before_id
-        )
-    elif query.before_id is not None:
-        statement = statement.where(Complaint.id < query.before_id)
+        ):
+            rows.extend(session.scalars(part.limit(page - len(rows))))
+            if len(rows) >= page:
+                break
+    else:
+        if query.before_id is not None:
+            statement = statement.where(Complaint.id < query.before_id)
+        rows = list(session.scalars(statement))
     return [
         ComplaintSummary(
             id=row.id,
@@ -438,5 +444,5 @@ def list_complaints(
             received_at=row.received_at,
             version=row.version,
         )
-        for row in session.scalars(statement)
+        for row in rows
     ]

@@ -4,14 +4,19 @@ transaction as the complaint, queried as exact phrases of character bigrams (see
 SQLite keeps the terms in an FTS5 table whose rowid is the complaint id; PostgreSQL keeps a
 ``tsvector`` (``simple`` configuration) under a GIN index. Both answer "which complaints contain
 this word" from the index alone, so the cost follows the number of matches, not of complaints.
+
+On PostgreSQL each row also carries the term of its id window (``w_<id // WINDOW_IDS>``): GIN
+answers a phrase only up to "holds all its bigrams" and the heap rechecks the positions, so a
+search asks for the newest windows first (see newest_matching) and the recheck covers about a
+page of matches instead of every complaint holding the word.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, column, or_, table, text
+from sqlalchemy import ColumnElement, Integer, Select, column, func, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from kesu.complaints.models import Complaint
@@ -19,6 +24,10 @@ from kesu.core.errors import Bilingual, InvalidInput
 from kesu.text.search import index_terms, is_single_character, query_terms
 
 MAX_QUERY_CHARS = 100
+WINDOW_IDS = 8192
+"""Complaint ids per window term (PostgreSQL). A page of a word found in one complaint in a
+hundred fills from a window or two; each wider window takes four times as many."""
+WINDOW_GROWTH = 4
 T = TypeVar("T")
 
 
@@ -28,24 +37,35 @@ def _is_sqlite(session: Session) -> bool:
 
 def index_complaints(session: Session, complaints: Iterable[Complaint]) -> None:
     """Add the search terms of new complaints (flushed, so they have ids) in one statement."""
-    rows = [
-        {"id": complaint.id, "terms": index_terms(complaint.description, complaint.target)}
+    rows: list[dict[str, object]] = [
+        {
+            "id": complaint.id,
+            "terms": index_terms(complaint.description, complaint.target),
+            "window": window_term(complaint.id),
+        }
         for complaint in complaints
     ]
     if not rows:
         return
     if _is_sqlite(session):
+        # The window term is PostgreSQL's alone: FTS5 walks newest first without it.
         session.execute(
             text("INSERT INTO complaint_search (rowid, terms) VALUES (:id, :terms)"), rows
         )
     else:
         session.execute(
             text(
-                "INSERT INTO complaint_search (complaint_id, terms) "
-                "VALUES (:id, to_tsvector('simple', :terms))"
+                "INSERT INTO complaint_search (complaint_id, terms) VALUES "
+                "(:id, to_tsvector('simple', :terms) || CAST(:window AS tsvector))"
             ),
             rows,
         )
+
+
+def window_term(complaint_id: int) -> str:
+    """The PostgreSQL index term of the id window holding ``complaint_id``. The underscore never
+    occurs in a text's terms (kesu.text.search), so no search can match it by accident."""
+    return f"w_{complaint_id // WINDOW_IDS}"
 
 
 def _phrases(query: str) -> list[list[str]]:
@@ -88,15 +108,11 @@ def matches(session: Session, query: str) -> ColumnElement[bool] | None:
     if is_single_character(query):
         return _substring(query)
     expression = _expression(session, phrases)
-    if _is_sqlite(session):
-        ids = text(
-            "SELECT rowid FROM complaint_search WHERE complaint_search MATCH :search_expression"
-        ).bindparams(search_expression=expression)
-    else:
-        ids = text(
-            "SELECT complaint_id FROM complaint_search "
-            "WHERE terms @@ to_tsquery('simple', :search_expression)"
-        ).bindparams(search_expression=expression)
+    if not _is_sqlite(session):
+        return _in_windows(expression, None)
+    ids = text(
+        "SELECT rowid FROM complaint_search WHERE complaint_search MATCH :search_expression"
+    ).bindparams(search_expression=expression)
     return Complaint.id.in_(ids.columns(Complaint.id.expression))
 
 
@@ -105,31 +121,77 @@ _FTS = table("complaint_search", column("rowid", Integer))
 
 def newest_matching(
     session: Session, statement: Select[T], query: str, *, before_id: int | None
-) -> Select[T]:
+) -> Iterator[Select[T]]:
     """``statement`` (complaints, newest first) narrowed to those containing every word of
-    ``query``, below ``before_id`` when given.
+    ``query``, below ``before_id`` when given: as statements over ever older complaints, to run
+    in turn until a page is full (each one's rows are older than the previous one's).
 
-    On SQLite the full-text table drives the query: FTS5 walks its matches newest first and
+    On SQLite the full-text table drives one query: FTS5 walks its matches newest first and
     stops once the page is full, so a common word costs a page of matches, not all of them.
-    PostgreSQL's GIN index answers the set of matches and the planner takes the newest.
+    On PostgreSQL each statement asks GIN for the matches within a window of ids, the newest
+    window first, each next one WINDOW_GROWTH times wider, the last one everything older.
     """
     if before_id is not None:
         statement = statement.where(Complaint.id < before_id)
     phrases = _phrases(query)
     if not phrases:
-        return statement
-    if is_single_character(query) or not _is_sqlite(session):
-        found = matches(session, query)
-        return statement if found is None else statement.where(found)
-    condition = text("complaint_search MATCH :search_expression").bindparams(
-        search_expression=_expression(session, phrases)
-    )
-    narrowed = (
-        statement.join(_FTS, _FTS.c.rowid == Complaint.id)
-        .where(condition)
-        .order_by(None)
-        .order_by(_FTS.c.rowid.desc())
-    )
-    if before_id is not None:
-        narrowed = narrowed.where(_FTS.c.rowid < before_id)
-    return narrowed
+        yield statement
+        return
+    if is_single_character(query):
+        yield statement.where(_substring(query))
+        return
+    expression = _expression(session, phrases)
+    if _is_sqlite(session):
+        condition = text("complaint_search MATCH :search_expression").bindparams(
+            search_expression=expression
+        )
+        narrowed = (
+            statement.join(_FTS, _FTS.c.rowid == Complaint.id)
+            .where(condition)
+            .order_by(None)
+            .order_by(_FTS.c.rowid.desc())
+        )
+        if before_id is not None:
+            narrowed = narrowed.where(_FTS.c.rowid < before_id)
+        yield narrowed
+        return
+    below = before_id if before_id is not None else _after_newest(session)
+    if below is None:
+        return
+    top = (below - 1) // WINDOW_IDS  # the window of the newest complaint asked for
+    size = 1
+    while top >= 0:
+        low = max(top - size + 1, 0)
+        if low == 0:
+            yield statement.where(_in_windows(expression, None), Complaint.id <= _last_id(top))
+            return
+        yield statement.where(
+            _in_windows(expression, range(low, top + 1)),
+            Complaint.id >= low * WINDOW_IDS,
+            Complaint.id <= _last_id(top),
+        )
+        top, size = low - 1, size * WINDOW_GROWTH
+
+
+def _after_newest(session: Session) -> int | None:
+    newest = session.scalar(select(func.max(Complaint.id)))
+    return None if newest is None else int(newest) + 1
+
+
+def _last_id(window: int) -> int:
+    return (window + 1) * WINDOW_IDS - 1
+
+
+def _in_windows(expression: str, windows: range | None) -> ColumnElement[bool]:
+    # The window terms are cast, not parsed: to_tsquery would split ``w_12`` at the underscore.
+    if windows is None:
+        found = "terms @@ to_tsquery('simple', :search_expression)"
+        params: dict[str, str] = {"search_expression": expression}
+    else:
+        found = "terms @@ (to_tsquery('simple', :search_expression) && CAST(:search_windows AS tsquery))"
+        params = {
+            "search_expression": expression,
+            "search_windows": " | ".join(f"w_{window}" for window in windows),
+        }
+    ids = text(f"SELECT complaint_id FROM complaint_search WHERE {found}").bindparams(**params)  # noqa: S608 - constant SQL
+    return Complaint.id.in_(ids.columns(Complaint.id.expression))
