@@ -14,7 +14,7 @@ page of matches instead of every complaint holding the word.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import TypeVarTuple
 
 from sqlalchemy import ColumnElement, Integer, Select, column, func, or_, select, table, text
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ WINDOW_IDS = 8192
 """Complaint ids per window term (PostgreSQL). A page of a word found in one complaint in a
 hundred fills from a window or two; each wider window takes four times as many."""
 WINDOW_GROWTH = 4
-T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 def _is_sqlite(session: Session) -> bool:
@@ -120,8 +120,8 @@ _FTS = table("complaint_search", column("rowid", Integer))
 
 
 def newest_matching(
-    session: Session, statement: Select[T], query: str, *, before_id: int | None
-) -> Iterator[Select[T]]:
+    session: Session, statement: Select[*Ts], query: str, *, before_id: int | None
+) -> Iterator[Select[*Ts]]:
     """``statement`` (complaints, newest first) narrowed to those containing every word of
     ``query``, below ``before_id`` when given: as statements over ever older complaints, to run
     in turn until a page is full (each one's rows are older than the previous one's).

@@ -32,6 +32,8 @@ DISPLAY_TZ = timezone(timedelta(hours=8), "CST")
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 env = templates.env
 env.autoescape = True
+# Templates ship inside the package and change only with it: no stat() of each file per render.
+env.auto_reload = False
 
 
 @pass_context
