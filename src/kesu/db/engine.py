@@ -15,7 +15,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",  # durable across application crashes; WAL fsyncs on checkpoint
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=15000",  # milliseconds a writer waits for the lock
-    "PRAGMA cache_size=-65536",  # 64 MiB page cache
+    # 16 MiB of page cache per connection; the OS caches the file as well. At 64 MiB a web
+    # process at a million complaints peaked above 500 MiB, each pooled connection with its own.
+    "PRAGMA cache_size=-16384",
     "PRAGMA temp_store=MEMORY",
 )
 

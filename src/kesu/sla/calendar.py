@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -39,18 +40,25 @@ class BusinessCalendar:
     def is_working_day(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            # The schedule for a new year is published each autumn; until the package has it,
-            # fall back to Monday–Friday (organisations add the announced days as overrides).
-            return day.weekday() < 5
+        return _national_working_day(day)
 
     def opening(self, day: date) -> datetime:
         return datetime.combine(day, self.opens, tzinfo=CHINA)
 
     def closing(self, day: date) -> datetime:
         return datetime.combine(day, self.closes, tzinfo=CHINA)
+
+
+@lru_cache(maxsize=4096)
+def _national_working_day(day: date) -> bool:
+    # The package validates and looks up each date on every call; a deadline steps through
+    # several days, and every intake computes two deadlines. The schedule is fixed per release.
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        # The schedule for a new year is published each autumn; until the package has it,
+        # fall back to Monday–Friday (organisations add the announced days as overrides).
+        return day.weekday() < 5
 
 
 def _next_working_moment(moment: datetime, calendar: BusinessCalendar) -> datetime:
