@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kesu.bootstrap import Kesu
-from kesu.handling import remedies
+from kesu.handling import guidance, remedies
 from kesu.handling.guidance import settlement_guidance
 from kesu.handling.schemas import RemedyCreate, RemedyKind
 from tests.factories import Personas
@@ -72,3 +73,18 @@ def test_reply_templates_name_the_case(
     )
     assert guidance.status_code == 200
     assert client.get(f"/api/v1/complaints/{complaint.id}/settlement-guidance").status_code == 401
+
+
+def test_guidance_reads_only_the_newest_approved_remedies(
+    kesu: Kesu, session: Session, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(guidance, "RECENT_REMEDIES", 3)
+    for amount in (100, 200, 300, 400, 500):
+        _settled(kesu, session, personas, amount)
+    found = settlement_guidance(session, _investigating(kesu, session, personas))
+    # The two oldest settlements (100 and 200 yuan) fall outside the window.
+    assert (found.similar_cases, found.median_fen, found.basis) == (
+        3,
+        40000,
+        "category+product_line",
+    )

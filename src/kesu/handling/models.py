@@ -30,7 +30,11 @@ class RemedyProposal(Base):
     """A remedy offered to the customer (处理方案); money is kept in fen (1/100 yuan)."""
 
     __tablename__ = "remedy_proposal"
-    __table_args__ = (Index("ix_remedy_proposal_complaint", "complaint_id", "id"),)
+    __table_args__ = (
+        Index("ix_remedy_proposal_complaint", "complaint_id", "id"),
+        # Settlement guidance reads the newest approved remedies.
+        Index("ix_remedy_proposal_status_id", "status", "id"),
+    )
 
     id: Mapped[IdPk]
     complaint_id: Mapped[int] = mapped_column(BigId, ForeignKey("complaint.id"))
