@@ -262,6 +262,8 @@ def _detail(
 ) -> HTMLResponse:
     language = request_language(request)
     complaint = service.open_complaint(session, actor_of(user), complaint_id, clock=kesu.clock)
+    # Loaded first: the view's own department then comes from the session, not another query.
+    departments = queries.departments(session)
     view = queries.staff_view(session, complaint, language)
     view = view.model_copy(update={"timeline": _in_language(view.timeline, language)})
     status = Status(complaint.status)
@@ -270,6 +272,7 @@ def _detail(
     may_approve = permissions.allows(user.role, permissions.Permission.APPROVE_REMEDIES)
     may_archive = permissions.allows(user.role, permissions.Permission.ARCHIVE_COMPLAINTS)
     allowed = lifecycle.allowed_actions(status)
+    can_investigate = may_handle and status in handling_service.INVESTIGATING_STATUSES
     guidance = (
         settlement.settlement_guidance(session, complaint)
         if may_handle and status in {Status.INVESTIGATING, Status.REMEDY_PROPOSED}
@@ -293,9 +296,10 @@ def _detail(
             "can_submit": may_handle and status == Status.REMEDY_PROPOSED,
             "can_decide": may_approve and status == Status.AWAITING_APPROVAL,
             "can_follow_up": may_handle and status in {Status.RESOLVED, Status.FOLLOW_UP},
-            "can_investigate": may_handle and status in handling_service.INVESTIGATING_STATUSES,
+            "can_investigate": can_investigate,
             "investigation": handling_queries.investigation(session, complaint.id),
-            "causes": handling_queries.causes(session),
+            # The catalogue only fills the investigation form.
+            "causes": handling_queries.causes(session) if can_investigate else [],
             "guidance": guidance.model_copy(
                 update={"rules": [translate(rule, language) for rule in guidance.rules]}
             )
@@ -317,7 +321,7 @@ def _detail(
             if may_archive and status == Status.CLOSED
             else None,
             "can_assign": may_handle and Action.ASSIGN in allowed,
-            "departments": queries.departments(session),
+            "departments": departments,
             "triage": triage_queries.triage_view(session, complaint, language),
             "can_correct_triage": may_handle,
             "route": routing_queries.suggest_route(session, complaint)
