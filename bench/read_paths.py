@@ -105,7 +105,13 @@ from kesu.sla.service import DEFAULT_TERMS, ClockState
 LIST = "/api/v1/complaints"
 PAGE = 200
 """Rows per page when fetching every search result (the API's largest page)."""
-TARGET_MS = {"list": 20.0, "detail": 20.0, "queue": 20.0, "search": 50.0}
+TARGET_MS = {"list": 20.0, "detail": 20.0, "queue": 20.0, "search": 50.0, "floor": math.inf}
+JSON = "application/json"
+FLOOR_BODY = json.dumps(
+    {"text": "燃气热水器漏水，客服态度很差，要求退款。" * 10}, ensure_ascii=False
+).encode()
+"""The HTTP floor's request: the same server's echo endpoint (no sign-in, no database) with a
+complaint-sized JSON body, so every figure can be read against what the machine did meanwhile."""
 COMMON_WORD = "退款"
 ABSENT_WORD = "量子纠缠"
 SEARCHED = ("漏水", "燃气热水", "客服态度", COMMON_WORD, ABSENT_WORD)
@@ -483,15 +489,18 @@ class Client:
         self.connection.close()
         self.connection = http.client.HTTPConnection(HOST, self.port, timeout=120)
 
-    def get(self, path: str) -> tuple[float, bytes]:
+    def get(self, path: str, body: bytes | None = None) -> tuple[float, bytes]:
+        """GET ``path``, or POST ``body`` as JSON to it."""
+        method = "GET" if body is None else "POST"
+        headers = self.headers if body is None else {**self.headers, "Content-Type": JSON}
         began = time.perf_counter()
-        self.connection.request("GET", path, headers=self.headers)
+        self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
-        body = response.read()
+        answer = response.read()
         seconds = time.perf_counter() - began
         if response.status != 200:
-            raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
-        return seconds, body
+            raise RuntimeError(f"{method} {path}: {response.status} {answer[:300]!r}")
+        return seconds, answer
 
     def close(self) -> None:
         self.connection.close()
@@ -524,6 +533,8 @@ class Measure:
     latencies: list[float] = field(default_factory=list)
     rows: str = ""
     """Rows on the first answer (API) or its size (page)."""
+    body: bytes | None = None
+    """A JSON body to POST instead of a GET (the HTTP floor)."""
 
     def ms(self, share: float) -> float:
         return percentile(self.latencies, share) * 1000
@@ -541,6 +552,7 @@ def plan(staff: Staff, department_id: int, page_two_before: int, count: int) -> 
     rng = random.Random(11)
     ids = [rng.randint(staff.min_id, staff.max_id) for _ in range(count)]
     return [
+        Measure("HTTP floor: POST /api/v1/echo", "floor", ["/api/v1/echo"], body=FLOOR_BODY),
         Measure("API list, no filter", "list", [api()]),
         Measure("API list, status=received", "list", [api(status="received")]),
         Measure("API list, status=closed (a large status)", "list", [api(status="closed")]),
@@ -571,12 +583,12 @@ def run_measure(client: Client, measure: Measure, requests: int, warmup: int) ->
     paths = measure.paths
     client.reconnect()
     for n in range(warmup):
-        client.get(paths[n % len(paths)])
+        client.get(paths[n % len(paths)], measure.body)
     for n in range(requests):
-        seconds, body = client.get(paths[(warmup + n) % len(paths)])
+        seconds, body = client.get(paths[(warmup + n) % len(paths)], measure.body)
         measure.latencies.append(seconds)
         if n == 0:
-            answer = None if measure.page else json.loads(body)
+            answer = None if measure.page or measure.body else json.loads(body)
             measure.rows = (
                 f"{len(body) / 1024:.0f} KiB"
                 if answer is None
@@ -751,9 +763,11 @@ def run(args: argparse.Namespace, data_dir: Path) -> Run:
 
 
 def latency_table(result: Run) -> str:
+    floor = next((m.ms(0.5) for m in result.measures if m.kind == "floor"), math.nan)
     rows = []
     for measure in result.measures:
         p99 = measure.ms(0.99)
+        bounded = math.isfinite(measure.target)
         rows.append(
             [
                 measure.name,
@@ -761,12 +775,23 @@ def latency_table(result: Run) -> str:
                 number(measure.ms(0.5), 1),
                 number(p99, 1),
                 number(measure.ms(1.0), 1),
-                f"< {measure.target:.0f}",
-                "yes" if p99 < measure.target else "**no**",
+                f"{measure.ms(0.5) / floor:.1f}",
+                f"< {measure.target:.0f}" if bounded else "—",
+                ("yes" if p99 < measure.target else "**no**") if bounded else "—",
             ]
         )
     return markdown_table(
-        ["request", "rows / size", "p50 ms", "p99 ms", "max ms", "target p99 ms", "met"], rows
+        [
+            "request",
+            "rows / size",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "p50 / floor p50",
+            "target p99 ms",
+            "met",
+        ],
+        rows,
     )
 
 
