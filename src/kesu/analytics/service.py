@@ -18,6 +18,7 @@ a day is being recomputed marks that day again, and the next drain picks it up.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -566,20 +567,25 @@ def refresh(
     now: datetime,
     full: bool = False,
     budget: int | None = None,
+    seconds: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RefreshResult:
     """Mark what changed (``full``: every day, then every month from its days), then recompute
-    dirty days in short transactions, at most ``budget`` of them (None: all); ``progress`` hears
-    (days done, days left).
+    dirty days in short transactions, at most ``budget`` of them (None: all), and with
+    ``seconds`` a day at a time, no more once that long has passed; ``progress`` hears (days
+    done, days left).
 
     Inside a caller's transaction (the worker's) everything joins that one transaction, which is
     why the job passes a budget.
     """
+    started = time.monotonic()
     marked = mark_changes(session, now=now, everything=full)
     done: list[date] = []
     remaining = 0
     while budget is None or len(done) < budget:
-        step = DAYS_PER_TRANSACTION
+        if seconds is not None and done and time.monotonic() - started >= seconds:
+            break
+        step = 1 if seconds is not None else DAYS_PER_TRANSACTION
         if budget is not None:
             step = min(step, budget - len(done))
         days, remaining = drain(session, now=now, limit=step)
