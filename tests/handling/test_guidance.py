@@ -5,15 +5,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kesu.bootstrap import Kesu
-from kesu.handling import guidance, remedies
+from kesu.complaints.models import Complaint
+from kesu.handling import guidance, remedies, service
 from kesu.handling.guidance import settlement_guidance
-from kesu.handling.schemas import RemedyCreate, RemedyKind
-from tests.factories import Personas
+from kesu.handling.schemas import InvestigationWrite, RemedyCreate, RemedyKind
+from tests.factories import PASSWORD, Personas
 from tests.handling.test_remedies import _investigating
 
 
 def _settled(kesu: Kesu, session: Session, personas: Personas, amount: int) -> None:
-    complaint = _investigating(kesu, session, personas)
+    _settle(kesu, session, personas, _investigating(kesu, session, personas), amount)
+
+
+def _settle(
+    kesu: Kesu, session: Session, personas: Personas, complaint: Complaint, amount: int
+) -> None:
     remedies.propose_remedy(
         session,
         complaint_id=complaint.id,
@@ -88,3 +94,31 @@ def test_guidance_reads_only_the_newest_approved_remedies(
         40000,
         "category+product_line",
     )
+
+
+def test_the_page_and_the_api_word_the_findings_and_the_approved_remedy(
+    client: TestClient, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    complaint = _investigating(kesu, session, personas)
+    service.record_investigation(
+        session,
+        complaint_id=complaint.id,
+        record=InvestigationWrite(findings="恒温阀密封圈老化"),
+        actor=personas.zhao_lei.actor,
+        clock=kesu.clock,
+    )
+    _settle(kesu, session, personas, complaint, 150)
+    texts = {
+        t["situation"]: t["text"]
+        for t in client.get(
+            f"/api/v1/complaints/{complaint.id}/reply-templates",
+            headers=personas.zhao_lei.headers,
+        ).json()
+    }
+    assert list(texts) == ["first_response", "findings", "remedy", "closing"]
+    assert "恒温阀密封圈老化" in texts["findings"]
+    assert "补偿 150 元" in texts["remedy"]
+    client.post("/login", data={"username": "zhaolei", "password": PASSWORD, "next": "/agent"})
+    page = client.get(f"/agent/complaints/{complaint.id}").text
+    assert page.count("恒温阀密封圈老化") >= 2  # the investigation, and the reply naming it
+    assert page.count("补偿 150 元") >= 2  # the remedy, and the reply naming it

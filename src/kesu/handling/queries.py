@@ -71,16 +71,18 @@ def investigation(session: Session, complaint_id: int) -> InvestigationRead | No
     )
 
 
-def reply_templates(session: Session, complaint: Complaint) -> list[ReplyTemplate]:
-    investigation_row = session.scalar(
-        select(Investigation).where(Investigation.complaint_id == complaint.id)
-    )
-    approved = list(
-        session.scalars(
-            select(RemedyProposal).where(
-                RemedyProposal.complaint_id == complaint.id, RemedyProposal.status == "approved"
-            )
-        )
+def reply_templates(
+    session: Session,
+    complaint: Complaint,
+    *,
+    loaded: tuple[InvestigationRead | None, list[RemedyRead]] | None = None,
+) -> list[ReplyTemplate]:
+    """The case's replies; ``loaded`` is its investigation and remedies when the caller has read
+    them already (the complaint page shows both), so only the wording is read here."""
+    found, proposals = (
+        loaded
+        if loaded is not None
+        else (investigation(session, complaint.id), remedies(session, complaint.id))
     )
     wording = {
         row.situation: row.text
@@ -90,7 +92,12 @@ def reply_templates(session: Session, complaint: Complaint) -> list[ReplyTemplat
             )
         )
     }
-    return replies.reply_templates(complaint, investigation_row, approved, wording)
+    return replies.reply_templates(
+        complaint,
+        found.findings if found is not None else None,
+        [proposal.description for proposal in proposals if proposal.status == "approved"],
+        wording,
+    )
 
 
 def reply_template_catalogue(session: Session, category: str) -> list[ReplyTemplateEntry]:

@@ -8,7 +8,7 @@ such as ``{name}``, filled in one pass, so a brace typed by a customer is never 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kesu.complaints.models import Complaint
 from kesu.core.errors import Bilingual, InvalidInput
-from kesu.handling.models import Investigation, RemedyProposal
 
 MAX_TEMPLATE_LENGTH = 2000
 
@@ -138,13 +137,15 @@ def _fill(text: str, values: Mapping[str, str]) -> str:
 
 def reply_templates(
     complaint: Complaint,
-    investigation: Investigation | None,
-    approved: list[RemedyProposal],
+    findings: str | None,
+    approved: Sequence[str],
     wording: Mapping[str, str] | None = None,
 ) -> list[ReplyTemplate]:
     """Ready-to-adapt replies for this case: acknowledgement, findings, remedy and closing.
 
-    ``wording`` is the organisation's own text by situation for the complaint's category.
+    ``findings`` are the investigation's (None before one is recorded), ``approved`` the
+    descriptions of the approved remedies, ``wording`` the organisation's own text by situation
+    for the complaint's category.
     """
     own = wording or {}
     values = {
@@ -156,12 +157,12 @@ def reply_templates(
         ),
     }
     situations = [Situation.FIRST_RESPONSE]
-    if investigation is not None:
+    if findings is not None:
         situations.append(Situation.FINDINGS)
-        values["findings"] = investigation.findings
+        values["findings"] = findings
     if approved:
         situations.append(Situation.REMEDY)
-        values["remedies"] = "；".join(p.description for p in approved)
+        values["remedies"] = "；".join(approved)
     situations.append(Situation.CLOSING)
     return [
         ReplyTemplate(

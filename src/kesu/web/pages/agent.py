@@ -273,6 +273,8 @@ def _detail(
     may_archive = permissions.allows(user.role, permissions.Permission.ARCHIVE_COMPLAINTS)
     allowed = lifecycle.allowed_actions(status)
     can_investigate = may_handle and status in handling_service.INVESTIGATING_STATUSES
+    found = handling_queries.investigation(session, complaint.id)
+    proposals = handling_queries.remedies(session, complaint.id)
     guidance = (
         settlement.settlement_guidance(session, complaint)
         if may_handle and status in {Status.INVESTIGATING, Status.REMEDY_PROPOSED}
@@ -290,14 +292,14 @@ def _detail(
                 if may_handle and action != Action.ASSIGN and action not in COMMAND_ACTIONS
             ],
             "may_handle": may_handle,
-            "remedies": handling_queries.remedies(session, complaint.id),
+            "remedies": proposals,
             "remedy_kinds": list(RemedyKind),
             "can_propose": may_handle and status in {Status.INVESTIGATING, Status.REMEDY_PROPOSED},
             "can_submit": may_handle and status == Status.REMEDY_PROPOSED,
             "can_decide": may_approve and status == Status.AWAITING_APPROVAL,
             "can_follow_up": may_handle and status in {Status.RESOLVED, Status.FOLLOW_UP},
             "can_investigate": can_investigate,
-            "investigation": handling_queries.investigation(session, complaint.id),
+            "investigation": found,
             # The catalogue only fills the investigation form.
             "causes": handling_queries.causes(session) if can_investigate else [],
             "guidance": guidance.model_copy(
@@ -309,7 +311,9 @@ def _detail(
                 reply.model_copy(
                     update={"title": label(SITUATION_LABELS, reply.situation, language)}
                 )
-                for reply in handling_queries.reply_templates(session, complaint)
+                for reply in handling_queries.reply_templates(
+                    session, complaint, loaded=(found, proposals)
+                )
             ],
             "accountability": handling_queries.accountability(session, complaint.id),
             "can_decide_accountability": may_approve,
