@@ -63,9 +63,14 @@ def index_complaints(session: Session, complaints: Iterable[Complaint]) -> None:
 
 
 def window_term(complaint_id: int) -> str:
-    """The PostgreSQL index term of the id window holding ``complaint_id``. The underscore never
-    occurs in a text's terms (kesu.text.search), so no search can match it by accident."""
-    return f"w_{complaint_id // WINDOW_IDS}"
+    """The PostgreSQL index term of the id window holding ``complaint_id``."""
+    return _window_name(complaint_id // WINDOW_IDS)
+
+
+def _window_name(window: int) -> str:
+    # The underscore never occurs in a text's terms (kesu.text.search), so no search can match
+    # a window by accident.
+    return f"w_{window}"
 
 
 def _phrases(query: str) -> list[list[str]]:
@@ -191,7 +196,7 @@ def _in_windows(expression: str, windows: range | None) -> ColumnElement[bool]:
         found = "terms @@ (to_tsquery('simple', :search_expression) && CAST(:search_windows AS tsquery))"
         params = {
             "search_expression": expression,
-            "search_windows": " | ".join(f"w_{window}" for window in windows),
+            "search_windows": " | ".join(_window_name(window) for window in windows),
         }
     ids = text(f"SELECT complaint_id FROM complaint_search WHERE {found}").bindparams(**params)  # noqa: S608 - constant SQL
     return Complaint.id.in_(ids.columns(Complaint.id.expression))
