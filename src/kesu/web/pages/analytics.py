@@ -297,6 +297,8 @@ def _request(start: str, end: str, department_id: str, category: str) -> queries
 
 
 Field = Annotated[str, Query(max_length=40)]
+From = Annotated[str, Query(alias="from", max_length=40)]
+To = Annotated[str, Query(alias="to", max_length=40)]
 
 
 @router.get("/agent/analytics", response_class=HTMLResponse, response_model=None)
@@ -305,8 +307,8 @@ def dashboard(
     session: DbSession,
     kesu: KesuApp,
     user: OptionalUser,
-    start: Annotated[str, Query(alias="from", max_length=40)] = "",
-    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+    start: From = "",
+    end: To = "",
     department_id: Field = "",
     category: Field = "",
 ) -> Response:
@@ -395,8 +397,8 @@ def dashboard_csv(
     session: DbSession,
     kesu: KesuApp,
     user: OptionalUser,
-    start: Annotated[str, Query(alias="from", max_length=40)] = "",
-    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+    start: From = "",
+    end: To = "",
     department_id: Field = "",
     category: Field = "",
 ) -> Response:
