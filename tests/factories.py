@@ -13,6 +13,7 @@ from kesu.bootstrap import Kesu
 from kesu.complaints.models import Complaint
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
+from kesu.intake import inbox
 from kesu.intake import service as intake
 
 PASSWORD = "correct horse battery"
@@ -120,3 +121,13 @@ def see_committed(session: Session) -> None:
     other session has committed."""
     session.rollback()
     session.expire_all()
+
+
+def register_submissions(kesu: Kesu) -> int:
+    """What the worker does a moment after the API accepts complaints: register every pending
+    submission of the intake inbox (however long it takes). Returns how many."""
+    registered = 0
+    with kesu.sessions() as session:
+        while count := inbox.register_pending(session, kesu.registration, seconds=60):
+            registered += count
+    return registered

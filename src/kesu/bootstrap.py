@@ -13,7 +13,7 @@ from kesu.complaints.storage import FileEvidenceStore
 from kesu.core.clock import Clock, SystemClock
 from kesu.db import registry
 from kesu.db.engine import make_engine, make_session_factory
-from kesu.intake.service import IntakePolicy
+from kesu.intake.service import IntakePolicy, Registration
 from kesu.notifications.models import Channel
 from kesu.notifications.notifiers import ChannelRouter, LogFileNotifier, Notifier, SmtpNotifier
 from kesu.settings import Settings
@@ -34,6 +34,16 @@ class Kesu:
     evidence_store: FileEvidenceStore
     intake_policy: IntakePolicy
     triage_engine: TriageEngine
+
+    @property
+    def registration(self) -> Registration:
+        """What intake needs to register a complaint: the API's inbox and tracking use it."""
+        return Registration(
+            policy=self.intake_policy,
+            clock=self.clock,
+            store=self.evidence_store,
+            engine=self.triage_engine,
+        )
 
     @property
     def dialect(self) -> str:

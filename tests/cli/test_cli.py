@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from kesu.bootstrap import Kesu
@@ -12,6 +13,9 @@ from kesu.complaints.lifecycle import Status
 from kesu.complaints.models import Complaint
 from kesu.db import migrate
 from kesu.db.engine import transaction
+from kesu.intake import inbox
+from kesu.web.app import create_app
+from tests.factories import draft
 
 
 @pytest.fixture
@@ -131,3 +135,21 @@ def test_routing_import_list_and_breaches(runner: CliRunner, kesu: Kesu, tmp_pat
     breaches = runner.invoke(main, ["sla", "breaches"])
     assert breaches.exit_code == 0
     assert "KS" in breaches.output  # old demo cases that were never answered in time
+
+
+def test_intake_status_register_and_retry(runner: CliRunner, kesu: Kesu) -> None:
+    with TestClient(create_app(kesu)) as client:
+        for _ in range(2):
+            accepted = client.post("/api/v1/complaints", json=draft().model_dump(mode="json"))
+            assert accepted.status_code == 202
+    status = runner.invoke(main, ["intake", "status"])
+    assert status.exit_code == 0, status.output
+    assert "pending 2  failed 0" in status.output
+    registered = runner.invoke(main, ["intake", "register"])
+    assert registered.exit_code == 0, registered.output
+    assert "2 registered; pending 0, failed 0" in registered.output
+    with kesu.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Complaint)) == 2
+        assert inbox.retry_failed(session) == 0
+    retried = runner.invoke(main, ["intake", "retry"])
+    assert "0 submissions queued again" in retried.output

@@ -16,7 +16,7 @@ from kesu.core.clock import FixedClock
 from kesu.followup.models import FollowUpVisit, ImprovementAction
 from kesu.jobs import registry
 from kesu.jobs.worker import Worker, WorkerConfig
-from tests.factories import Personas, see_committed
+from tests.factories import Personas, register_submissions, see_committed
 from tests.fakes import MemoryNotifier
 
 FORM = {
@@ -59,9 +59,10 @@ def test_every_stage_through_the_api(
         assert response.status_code == expect, response.text
         return response.json()
 
-    tracking = post("/api/v1/complaints", FORM, {"Idempotency-Key": "e2e"}, expect=201)[
+    tracking = post("/api/v1/complaints", FORM, {"Idempotency-Key": "e2e"}, expect=202)[
         "tracking_number"
     ]
+    register_submissions(kesu)
     complaint_id = client.get("/api/v1/complaints", headers=agent).json()[0]["id"]
     triage = client.get(f"/api/v1/complaints/{complaint_id}/triage", headers=agent).json()
     assert triage["priority"] == "P1"  # a burnt child is a safety risk
@@ -188,6 +189,7 @@ def test_accountability_and_overdue_improvements(
 ) -> None:
     handler, supervisor = personas.zhao_lei.headers, personas.li_qiang.headers
     client.post("/api/v1/complaints", json=FORM)
+    register_submissions(kesu)
     complaint_id = client.get("/api/v1/complaints", headers=handler).json()[0]["id"]
     proposed = client.post(
         f"/api/v1/complaints/{complaint_id}/accountability",

@@ -13,7 +13,7 @@ from kesu.core.clock import FixedClock
 from kesu.jobs import registry
 from kesu.jobs.worker import Worker, WorkerConfig
 from kesu.sla.models import SlaPolicy
-from tests.factories import PASSWORD, Personas, see_committed
+from tests.factories import PASSWORD, Personas, register_submissions, see_committed
 from tests.fakes import MemoryNotifier
 
 FORM = {
@@ -72,6 +72,7 @@ def test_clocks_breaches_policies_and_calendar_through_the_api(
     assert (bad.status_code, bad.json()["code"]) == (422, "validation_error")
 
     client.post("/api/v1/complaints", json=FORM)
+    register_submissions(kesu)
     complaint_id = client.get("/api/v1/complaints", headers=agent).json()[0]["id"]
     clocks = client.get(f"/api/v1/complaints/{complaint_id}/sla", headers=agent).json()
     assert [(c["kind"], c["remaining_seconds"], c["state"]) for c in clocks] == [

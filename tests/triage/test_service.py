@@ -19,7 +19,13 @@ from kesu.text.analysis import Priority
 from kesu.triage import queries, service
 from kesu.triage.errors import NothingToCorrect, UnknownCategory
 from kesu.triage.models import TriageCorrection, TriageDecision
-from tests.factories import PASSWORD, Personas, file_complaint, see_committed
+from tests.factories import (
+    PASSWORD,
+    Personas,
+    file_complaint,
+    register_submissions,
+    see_committed,
+)
 
 ANGRY_THREAT = "买的热水器漏电，孩子被电到了！！！你们这些骗子，我要去12315投诉，还要找媒体曝光！"
 
@@ -153,7 +159,7 @@ def test_reassessment_takes_the_new_reading(
     assert complaint.version == 2
 
 
-def test_the_triage_api(client: TestClient, personas: Personas) -> None:
+def test_the_triage_api(client: TestClient, kesu: Kesu, personas: Personas) -> None:
     form = {
         "complainant_name": "刘女士",
         "phone": "13912345678",
@@ -163,6 +169,7 @@ def test_the_triage_api(client: TestClient, personas: Personas) -> None:
         "demands": ["compensation"],
     }
     client.post("/api/v1/complaints", json=form)
+    register_submissions(kesu)
     agent = personas.zhang_min.headers
     row = client.get("/api/v1/complaints", headers=agent).json()[0]
     assert (row["priority"], row["category"]) == ("P1", "safety")

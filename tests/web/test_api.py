@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kesu.audit.models import AuditEntry
+from kesu.bootstrap import Kesu
 from kesu.complaints.models import Complaint
-from tests.factories import PASSWORD, Personas, see_committed
+from tests.factories import PASSWORD, Personas, register_submissions, see_committed
 
 FORM: dict[str, Any] = {
     "complainant_name": "刘女士",
@@ -27,9 +28,11 @@ def _count(session: Session) -> int:
     return value
 
 
-def test_submit_and_retry_with_an_idempotency_key(client: TestClient, session: Session) -> None:
+def test_submit_and_retry_with_an_idempotency_key(
+    client: TestClient, kesu: Kesu, session: Session
+) -> None:
     first = client.post("/api/v1/complaints", json=FORM, headers={"Idempotency-Key": "app-123"})
-    assert first.status_code == 201
+    assert first.status_code == 202
     receipt = first.json()
     assert receipt["status"] == "received"
     assert receipt["status_label"] == "已受理"
@@ -37,16 +40,20 @@ def test_submit_and_retry_with_an_idempotency_key(client: TestClient, session: S
     assert again.status_code == 200
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["tracking_number"] == receipt["tracking_number"]
+    register_submissions(kesu)
     assert _count(session) == 1
 
 
-def test_the_same_key_with_another_body_is_a_conflict(client: TestClient, session: Session) -> None:
+def test_the_same_key_with_another_body_is_a_conflict(
+    client: TestClient, kesu: Kesu, session: Session
+) -> None:
     client.post("/api/v1/complaints", json=FORM, headers={"Idempotency-Key": "k"})
     other = client.post(
         "/api/v1/complaints", json={**FORM, "target": "别的东西"}, headers={"Idempotency-Key": "k"}
     )
     assert other.status_code == 409
     assert other.json()["code"] == "idempotency_key_reused"
+    register_submissions(kesu)
     assert _count(session) == 1
 
 
@@ -129,9 +136,10 @@ def test_token_from_password(client: TestClient, personas: Personas) -> None:
 
 
 def test_agent_works_a_complaint_through_the_api(
-    client: TestClient, personas: Personas, session: Session
+    client: TestClient, kesu: Kesu, personas: Personas, session: Session
 ) -> None:
     client.post("/api/v1/complaints", json=FORM)
+    register_submissions(kesu)
     agent = personas.zhang_min.headers
     queue = client.get("/api/v1/complaints", params={"status": "received"}, headers=agent).json()
     assert len(queue) == 1
@@ -195,8 +203,11 @@ def test_agent_works_a_complaint_through_the_api(
     assert views == 1
 
 
-def test_an_analyst_may_read_but_not_act(client: TestClient, personas: Personas) -> None:
+def test_an_analyst_may_read_but_not_act(
+    client: TestClient, kesu: Kesu, personas: Personas
+) -> None:
     client.post("/api/v1/complaints", json=FORM)
+    register_submissions(kesu)
     analyst = personas.chen_jing.headers
     complaint_id = client.get("/api/v1/complaints", headers=analyst).json()[0]["id"]
     response = client.post(

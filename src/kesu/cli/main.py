@@ -34,6 +34,7 @@ from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
 from kesu.db import migrate
 from kesu.escalation import queries as escalation_queries
+from kesu.intake import inbox
 from kesu.jobs import registry as job_registry
 from kesu.jobs.worker import Worker, WorkerConfig
 from kesu.routing import queries as routing_queries
@@ -82,6 +83,7 @@ def make_worker(kesu: Kesu, name: str | None = None) -> Worker:
             max_attempts=config.max_attempts,
         ),
         name=name,
+        drains=job_registry.build_drains(kesu.registration),
     )
 
 
@@ -237,6 +239,38 @@ def audit_verify() -> None:
             err=True,
         )
         sys.exit(1)
+
+
+@main.group("intake")
+def intake_group() -> None:
+    """The API's intake inbox (受理): complaints accepted and waiting to be registered."""
+
+
+@intake_group.command("status")
+def intake_status() -> None:
+    """How many accepted complaints wait for registration, and how many failed."""
+    with _opened() as kesu, kesu.sessions() as session:
+        state = inbox.inbox_state(session)
+        oldest = state.oldest_pending.isoformat() if state.oldest_pending else "-"
+        click.echo(f"pending {state.pending}  failed {state.failed}  oldest pending {oldest}")
+
+
+@intake_group.command("register")
+def intake_register() -> None:
+    """Register every pending submission now (what the worker does a moment after each)."""
+    with _opened() as kesu, kesu.sessions() as session:
+        registered = 0
+        while count := inbox.register_pending(session, kesu.registration):
+            registered += count
+        state = inbox.inbox_state(session)
+        click.echo(f"{registered} registered; pending {state.pending}, failed {state.failed}")
+
+
+@intake_group.command("retry")
+def intake_retry() -> None:
+    """Put failed submissions back in line, once the cause of the failure is mended."""
+    with _opened() as kesu, kesu.sessions() as session:
+        click.echo(f"{inbox.retry_failed(session)} submissions queued again")
 
 
 @main.group()

@@ -56,6 +56,30 @@ def new_tracking_number(now: datetime) -> str:
     return f"KS{now:%y%m%d}-{suffix}"
 
 
+@dataclass(frozen=True)
+class DraftText:
+    """The free-text fields of a registration form, cleaned and within their limits."""
+
+    complainant_name: str
+    target: str
+    description: str
+
+
+def check_draft_text(draft: ComplaintDraft, *, max_description_chars: int) -> DraftText:
+    """Refuse a form whose texts registration would refuse; intake checks before it answers."""
+    return DraftText(
+        complainant_name=clean_text(
+            draft.complainant_name, field=Bilingual("投诉人", "complainant"), max_length=120
+        ),
+        target=clean_text(draft.target, field=Bilingual("投诉对象", "target"), max_length=200),
+        description=clean_text(
+            draft.description,
+            field=Bilingual("投诉内容", "description"),
+            max_length=max_description_chars,
+        ),
+    )
+
+
 def register_complaint(
     session: Session,
     draft: ComplaintDraft,
@@ -67,47 +91,50 @@ def register_complaint(
     category: str | None = None,
     priority: str | None = None,
     escalation_level: int = 0,
+    tracking_number: str | None = None,
+    received_at: datetime | None = None,
 ) -> Complaint:
-    """Register a complaint as received, with its tracking number and first timeline event."""
+    """Register a complaint as received, with its tracking number and first timeline event.
+
+    ``tracking_number`` and ``received_at`` come from intake when the number was given to the
+    complainant before registration (the API's inbox); the caller has made sure the number is
+    free. Otherwise a number is drawn here and the complaint is received now.
+    """
     with transaction(session):
         now = clock.now()
-        description = clean_text(
-            draft.description,
-            field=Bilingual("投诉内容", "description"),
-            max_length=max_description_chars,
-        )
-        tracking_number = new_tracking_number(now)
-        # Every complaint is flushed as soon as it is added (below), so the stored numbers are
-        # all there is to check; the caller's other pending rows can wait for that flush.
-        with session.no_autoflush:
-            while session.scalar(
-                select(Complaint.id).where(Complaint.tracking_number == tracking_number)
-            ):
-                tracking_number = new_tracking_number(now)
+        received = received_at or now
+        text = check_draft_text(draft, max_description_chars=max_description_chars)
+        if tracking_number is None:
+            tracking_number = new_tracking_number(now)
+            # Every complaint is flushed as soon as it is added (below), so the stored numbers
+            # are all there is to check; the caller's other pending rows can wait for that flush.
+            with session.no_autoflush:
+                while session.scalar(
+                    select(Complaint.id).where(Complaint.tracking_number == tracking_number)
+                ):
+                    tracking_number = new_tracking_number(now)
         complaint = Complaint(
             tracking_number=tracking_number,
             status=Status.RECEIVED,
             resume_status=None,
             customer_id=customer_id,
-            complainant_name=clean_text(
-                draft.complainant_name, field=Bilingual("投诉人", "complainant"), max_length=120
-            ),
+            complainant_name=text.complainant_name,
             contact_phone=draft.phone,
             contact_email=draft.email,
             channel=draft.channel,
             region=draft.region or None,
             target_type=draft.target_type,
-            target=clean_text(draft.target, field=Bilingual("投诉对象", "target"), max_length=200),
+            target=text.target,
             product_line=draft.product_line or None,
             order_number=draft.order_number or None,
-            description=description,
+            description=text.description,
             demands=[demand.value for demand in draft.demands],
             category=category,
             priority=priority,
             escalation_level=escalation_level,
             special_attention=False,
             occurred_at=draft.occurred_at,
-            received_at=now,
+            received_at=received,
             updated_at=now,
             registered_by=actor.ref,
         )
@@ -119,7 +146,7 @@ def register_complaint(
             complaint,
             kind=EventKind.REGISTERED,
             actor=actor,
-            at=now,
+            at=received,
             is_public=True,
             to_status=Status.RECEIVED,
             data={"channel": draft.channel.value},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ from kesu.customers.service import VIP_TAG
 from kesu.db.engine import transaction
 from kesu.escalation import service as escalation
 from kesu.intake.errors import IdempotencyKeyReused, InvalidIdempotencyKey
-from kesu.intake.models import IntakeRequest
+from kesu.intake.models import IntakeRequest, IntakeSubmission
 from kesu.sla import service as sla
 from kesu.text.analysis import TextAnalysis
 from kesu.triage import service as triage
@@ -51,21 +52,42 @@ class IntakeResult:
     """False when an earlier submission with the same idempotency key is returned."""
 
 
-def _request_hash(draft: ComplaintDraft, uploads: Sequence[EvidenceUpload]) -> str:
+def hash_request(draft: ComplaintDraft, uploads: Sequence[EvidenceUpload] = ()) -> str:
+    """The digest that tells a retry (same key, same body) from a reused key."""
     digest = hashlib.sha256(draft.model_dump_json().encode())
     for upload in uploads:
         digest.update(hashlib.sha256(upload.data).digest())
     return digest.hexdigest()
 
 
-def _check_key(key: str) -> str:
+def free_tracking_number(session: Session, now: datetime) -> str:
+    """A tracking number held by no complaint and no pending submission of the API's inbox.
+
+    A clash is rare (31^6 numbers a day) and drawn again; the unique indexes of both tables
+    still guard against two writers drawing the same number at once.
+    """
+    while True:
+        number = complaints.new_tracking_number(now)
+        with session.no_autoflush:
+            taken = session.scalar(
+                select(Complaint.id).where(Complaint.tracking_number == number)
+            ) or session.scalar(
+                select(IntakeSubmission.id).where(IntakeSubmission.tracking_number == number)
+            )
+        if not taken:
+            return number
+
+
+def check_key(key: str) -> str:
     key = key.strip()
     if not 1 <= len(key) <= 200 or not key.isprintable():
         raise InvalidIdempotencyKey()
     return key
 
 
-def _replay(session: Session, key: str, request_hash: str) -> IntakeResult | None:
+def replay(session: Session, key: str, request_hash: str) -> IntakeResult | None:
+    """The complaint an earlier submission with ``key`` registered, if any; a different body
+    under the same key is refused."""
     earlier = session.scalar(select(IntakeRequest).where(IntakeRequest.idempotency_key == key))
     if earlier is None:
         return None
@@ -95,68 +117,96 @@ def submit_complaint(
     submissions act as the matched customer. With an ``idempotency_key``, a retry of the same
     submission returns the first complaint, and the same key with another body is refused.
     """
-    key = _check_key(idempotency_key) if idempotency_key is not None else None
-    request_hash = _request_hash(draft, uploads)
-    if key is not None and (replayed := _replay(session, key, request_hash)) is not None:
+    key = check_key(idempotency_key) if idempotency_key is not None else None
+    request_hash = hash_request(draft, uploads)
+    if key is not None and (replayed := replay(session, key, request_hash)) is not None:
         return replayed
-    description = clean_text(
-        draft.description,
-        field=Bilingual("投诉内容", "description"),
-        max_length=policy.max_description_chars,
-    )
     # Reading the text is the CPU-heavy part of intake; done here, before the transaction, it
     # never holds the database's write lock (SQLite has one for the whole file).
-    reading = triage.read_text(
-        description,
-        product_line=draft.product_line,
-        occurred_at=draft.occurred_at,
-        received_at=clock.now(),
-        engine=engine,
-    )
+    read = read_submission(draft, policy=policy, received_at=clock.now(), engine=engine)
     try:
-        return _register(
+        return register_read(
             session,
             draft,
-            _Read(description, reading),
-            policy,
-            clock,
-            store,
-            uploads,
-            key,
-            request_hash,
-            agent,
-            engine,
+            read,
+            Registration(policy=policy, clock=clock, store=store, engine=engine),
+            uploads=uploads,
+            key=key,
+            request_hash=request_hash,
+            agent=agent,
         )
     except IntegrityError:
         # Two retries raced; the loser's transaction rolled back, so return the winner's work.
-        if key is None or (replayed := _replay(session, key, request_hash)) is None:
+        if key is None or (replayed := replay(session, key, request_hash)) is None:
             raise
         return replayed
 
 
 @dataclass(frozen=True)
-class _Read:
+class Registration:
+    """What registering a complaint needs besides the form: one per application."""
+
+    policy: IntakePolicy
+    clock: Clock
+    store: EvidenceStore
+    engine: TriageEngine
+
+
+@dataclass(frozen=True)
+class ReadSubmission:
     """What intake learns from the submission before it takes the write lock."""
 
     description: str
     reading: TextAnalysis
 
 
-def _register(
+def read_submission(
+    draft: ComplaintDraft, *, policy: IntakePolicy, received_at: datetime, engine: TriageEngine
+) -> ReadSubmission:
+    """Check the form's texts and read the description (triage's pure part: no database)."""
+    description = clean_text(
+        draft.description,
+        field=Bilingual("投诉内容", "description"),
+        max_length=policy.max_description_chars,
+    )
+    reading = triage.read_text(
+        description,
+        product_line=draft.product_line,
+        occurred_at=draft.occurred_at,
+        received_at=received_at,
+        engine=engine,
+    )
+    return ReadSubmission(description, reading)
+
+
+def register_read(
     session: Session,
     draft: ComplaintDraft,
-    read: _Read,
-    policy: IntakePolicy,
-    clock: Clock,
-    store: EvidenceStore,
-    uploads: Sequence[EvidenceUpload],
-    key: str | None,
+    read: ReadSubmission,
+    registration: Registration,
+    *,
+    uploads: Sequence[EvidenceUpload] = (),
+    key: str | None = None,
     request_hash: str,
     agent: Actor | None,
-    engine: TriageEngine,
+    tracking_number: str | None = None,
+    received_at: datetime | None = None,
 ) -> IntakeResult:
+    """Register a read submission: customer, complaint, triage, deadlines, evidence, idempotency
+    record and acknowledgement, in one transaction.
+
+    ``tracking_number`` and ``received_at`` are the ones the API's inbox gave the complainant
+    when it accepted the submission; otherwise a free number is drawn and it is received now.
+    """
+    policy, clock, store, engine = (
+        registration.policy,
+        registration.clock,
+        registration.store,
+        registration.engine,
+    )
     with transaction(session):
         now = clock.now()
+        received = received_at or now
         customer, new_customer = customers.match_customer(
             session,
             customers.Contact(name=draft.complainant_name, phone=draft.phone, email=draft.email),
@@ -171,7 +221,7 @@ def _register(
             description=read.description,
             product_line=draft.product_line,
             occurred_at=draft.occurred_at,
-            received_at=now,
+            received_at=received,
             engine=engine,
             new_customer=new_customer,
             reading=read.reading,
@@ -202,12 +252,14 @@ def _register(
             category=assessment.result.category.label,
             priority=assessment.result.priority,
             escalation_level=1 if trigger is not None else 0,
+            tracking_number=tracking_number or free_tracking_number(session, now),
+            received_at=received,
         )
         triage.record_assessment(session, complaint, assessment, engine=engine, clock=clock)
         if trigger is not None:
             escalation.record_intake_escalation(session, complaint, trigger, now=now)
         sla.start_clocks(
-            session, complaint_id=complaint.id, terms=terms, now=now, calendar=calendar
+            session, complaint_id=complaint.id, terms=terms, now=received, calendar=calendar
         )
         if uploads:
             complaints.attach_evidence(

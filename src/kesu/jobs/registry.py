@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from kesu.analytics import jobs as analytics_jobs
 from kesu.core.clock import Clock
 from kesu.db.outbox import JobHandler
@@ -9,12 +11,17 @@ from kesu.escalation import jobs as escalation_jobs
 from kesu.followup import evaluation as followup_evaluation
 from kesu.followup import jobs as followup_jobs
 from kesu.followup import service as followup_service
+from kesu.intake import inbox
+from kesu.intake.service import Registration
+from kesu.jobs.worker import Drain
 from kesu.notifications import jobs as notification_jobs
 from kesu.notifications.notifiers import Notifier
 from kesu.notifications.service import DELIVER_JOB
 from kesu.routing import jobs as routing_jobs
 from kesu.routing import transfers
 from kesu.sla import service as sla
+
+INTAKE_DRAIN = "intake.register"
 
 
 def build_handlers(
@@ -37,3 +44,12 @@ def build_handlers(
             clock, secret=secret, public_url=public_url
         ),
     }
+
+
+def build_drains(registration: Registration) -> dict[str, Drain]:
+    """Work the worker takes from tables of its own each round: the API's intake inbox."""
+
+    def register_pending(session: Session) -> int:
+        return inbox.register_pending(session, registration)
+
+    return {INTAKE_DRAIN: register_pending}

@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,6 +39,11 @@ def backoff(attempts: int) -> timedelta:
     )
 
 
+Drain = Callable[[Session], int]
+"""Work kept in a table of its own rather than as job rows (the intake inbox): each round runs
+it once and it returns how many items it handled, 0 when there was nothing to do."""
+
+
 @dataclass(frozen=True)
 class WorkerConfig:
     batch_size: int
@@ -51,6 +56,8 @@ class RoundResult:
     claimed: int
     done: int
     failed: int
+    drained: int = 0
+    """Items the drains handled this round (intake submissions registered)."""
 
 
 class Worker:
@@ -61,9 +68,11 @@ class Worker:
         clock: Clock,
         config: WorkerConfig,
         name: str | None = None,
+        drains: Mapping[str, Drain] | None = None,
     ) -> None:
         self._sessions = sessions
         self._handlers = dict(handlers)
+        self._drains = dict(drains or {})
         self._clock = clock
         self._config = config
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
@@ -98,7 +107,9 @@ class Worker:
             return ids
 
     def run_once(self) -> RoundResult:
-        """Claim one batch and run it; returns what happened (0 claimed means idle)."""
+        """Run each drain once, then claim one batch of jobs and run it; returns what happened
+        (nothing claimed and nothing drained means idle)."""
+        drained = self._drain()
         done = failed = 0
         with self._sessions() as session:
             ids = self.claim(session)
@@ -107,7 +118,18 @@ class Worker:
                 done += 1
             else:
                 failed += 1
-        return RoundResult(claimed=len(ids), done=done, failed=failed)
+        return RoundResult(claimed=len(ids), done=done, failed=failed, drained=drained)
+
+    def _drain(self) -> int:
+        handled = 0
+        for kind, drain in self._drains.items():
+            try:
+                with self._sessions() as session:
+                    handled += drain(session)
+            except Exception:
+                # A drain records its own failures; this is the database being unreachable.
+                log.exception("drain failed", extra={"worker": self.name, "kind": kind})
+        return handled
 
     def run_until_idle(self, max_rounds: int = 1000) -> int:
         """Run rounds until nothing is due; returns the number of jobs that finished."""
@@ -115,7 +137,7 @@ class Worker:
         for _ in range(max_rounds):
             result = self.run_once()
             finished += result.done
-            if result.claimed == 0:
+            if result.claimed == 0 and result.drained == 0:
                 break
         return finished
 
@@ -128,7 +150,7 @@ class Worker:
                 # The database may be briefly unreachable; keep the worker alive and try again.
                 log.exception("worker round failed", extra={"worker": self.name})
                 result = RoundResult(0, 0, 0)
-            if result.claimed == 0:
+            if result.claimed == 0 and result.drained == 0:
                 stop.wait(poll_seconds)
         log.info("worker stopped", extra={"worker": self.name})
 

@@ -20,7 +20,7 @@ from kesu.complaints.schemas import (
 )
 from kesu.core.i18n import label
 from kesu.customers.service import CustomerTag
-from kesu.intake import service as intake
+from kesu.intake import inbox
 from kesu.intake.schemas import IntakeReceipt
 from kesu.web.deps import CurrentUser, DbSession, KesuApp, OptionalUser, RequestLanguage, actor_of
 
@@ -36,7 +36,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post(
     "",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     responses={
         200: {"description": "A retry with the same Idempotency-Key: the first receipt"},
         **_ERRORS,
@@ -53,28 +53,26 @@ def submit_complaint(
 ) -> IntakeReceipt:
     """File a complaint from any channel. Staff tokens register it as agent entry.
 
-    Send an `Idempotency-Key` header: a retry with the same key and body returns the first
-    receipt (200) instead of a second complaint.
+    The complaint is checked and kept at once (202) with its tracking number, which works for
+    tracking immediately; registration (triage, routing, deadlines from the time of receipt,
+    acknowledgement) follows within about a second. Send an `Idempotency-Key` header: a retry
+    with the same key and body returns the first receipt (200) instead of a second complaint.
     """
-    result = intake.submit_complaint(
+    accepted = inbox.accept_submission(
         session,
         draft,
-        policy=kesu.intake_policy,
-        clock=kesu.clock,
-        store=kesu.evidence_store,
-        engine=kesu.triage_engine,
+        registration=kesu.registration,
         idempotency_key=idempotency_key,
         agent=actor_of(user) if user is not None else None,
     )
-    if not result.created:
+    if not accepted.created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    complaint = result.complaint
     return IntakeReceipt(
-        tracking_number=complaint.tracking_number,
-        status=complaint.status,
-        status_label=label(STATUS_LABELS, complaint.status, language),
-        received_at=complaint.received_at,
+        tracking_number=accepted.tracking_number,
+        status=accepted.status,
+        status_label=label(STATUS_LABELS, accepted.status, language),
+        received_at=accepted.received_at,
         first_response_hours=kesu.intake_policy.first_response_hours,
         track_url=f"{kesu.intake_policy.public_url.rstrip('/')}/track",
     )
@@ -82,6 +80,7 @@ def submit_complaint(
 
 @router.get("/track", responses={404: {"description": "`complaint_not_found`"}})
 def track_complaint(
+    kesu: KesuApp,
     session: DbSession,
     language: RequestLanguage,
     tracking_number: Annotated[
@@ -98,8 +97,8 @@ def track_complaint(
     ],
 ) -> ComplaintPublic:
     """Progress of one complaint for its complainant, without an account."""
-    complaint = queries.access_by_tracking_number(
-        session, tracking_number=tracking_number, contact=phone
+    complaint = inbox.access_by_tracking_number(
+        session, kesu.registration, tracking_number=tracking_number, contact=phone
     )
     return queries.public_view(session, complaint, language)
 
@@ -117,8 +116,8 @@ def appeal_complaint(
 ) -> ComplaintPublic:
     """The complainant appeals a rejection; the complaint goes back to be assessed again, with a
     fresh resolution deadline. No account: the tracking number and contact are the proof."""
-    complaint = queries.access_by_tracking_number(
-        session, tracking_number=body.tracking_number, contact=body.phone
+    complaint = inbox.access_by_tracking_number(
+        session, kesu.registration, tracking_number=body.tracking_number, contact=body.phone
     )
     complaint = service.transition_complaint(
         session,
@@ -141,8 +140,8 @@ def add_customer_evidence(
     files: Annotated[list[UploadFile], File(description="Photos, PDF, audio or video")],
 ) -> list[EvidenceRead]:
     """The complainant adds evidence to their own complaint (tracking number + phone)."""
-    complaint = queries.access_by_tracking_number(
-        session, tracking_number=tracking_number, contact=phone
+    complaint = inbox.access_by_tracking_number(
+        session, kesu.registration, tracking_number=tracking_number, contact=phone
     )
     uploads = _read_uploads(files, kesu.intake_policy.evidence.max_bytes)
     rows = service.attach_evidence(

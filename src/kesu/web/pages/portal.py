@@ -20,6 +20,7 @@ from kesu.core.i18n import Language, label
 from kesu.followup import service as followup
 from kesu.followup.errors import NoVisitPending
 from kesu.followup.schemas import VisitAnswer
+from kesu.intake import inbox
 from kesu.intake import service as intake
 from kesu.intake.service import IntakeResult
 from kesu.web.deps import DbSession, KesuApp
@@ -146,14 +147,18 @@ def _not_tracked(request: Request, values: dict[str, str], error: KesuError) -> 
 def track(
     request: Request,
     session: DbSession,
+    kesu: KesuApp,
     tracking_number: Annotated[str, Form(max_length=40)] = "",
     phone: Annotated[str, Form(max_length=254)] = "",
 ) -> HTMLResponse:
     # POST, not GET: the phone number stays out of URLs, browser history and access logs.
     values = {"tracking_number": tracking_number.strip(), "phone": phone.strip()}
     try:
-        complaint = queries.access_by_tracking_number(
-            session, tracking_number=values["tracking_number"], contact=values["phone"]
+        complaint = inbox.access_by_tracking_number(
+            session,
+            kesu.registration,
+            tracking_number=values["tracking_number"],
+            contact=values["phone"],
         )
     except KesuError as error:
         return _not_tracked(request, values, error)
@@ -178,8 +183,11 @@ def appeal(
     values = {"tracking_number": tracking_number.strip(), "phone": phone.strip()}
     reason = reason.strip()
     try:
-        complaint = queries.access_by_tracking_number(
-            session, tracking_number=values["tracking_number"], contact=values["phone"]
+        complaint = inbox.access_by_tracking_number(
+            session,
+            kesu.registration,
+            tracking_number=values["tracking_number"],
+            contact=values["phone"],
         )
     except KesuError as error:
         return _not_tracked(request, values, error)

@@ -1,0 +1,348 @@
+"""The API's intake inbox: accept at once with a tracking number, register a moment later.
+
+A complaint sent through the REST API is checked like any registration form and written as one
+``intake_submission`` row, with its tracking number and time of receipt drawn then; the request
+answers 202 with the receipt. The worker registers pending rows oldest first, several in one
+transaction: customer profile, complaint, triage, deadlines (from the time of receipt), timeline,
+audit and acknowledgement, exactly as a synchronous registration does. Tracking a number whose
+submission is still pending registers it on the spot, so a customer never meets a number that
+finds nothing, whether or not a worker is running.
+
+Nothing acknowledged is lost: the row is committed before the answer, and a registration that
+fails is retried with backoff and finally parked as ``failed`` for an operator, never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kesu.complaints import queries
+from kesu.complaints import service as complaints
+from kesu.complaints.lifecycle import Status
+from kesu.complaints.models import Complaint
+from kesu.complaints.schemas import ComplaintDraft
+from kesu.core.actors import Actor, ActorKind
+from kesu.db.engine import transaction
+from kesu.intake.errors import IdempotencyKeyReused
+from kesu.intake.models import IntakeSubmission, SubmissionStatus
+from kesu.intake.service import (
+    Registration,
+    check_key,
+    free_tracking_number,
+    hash_request,
+    read_submission,
+    register_read,
+    replay,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+"""Failed registrations of one submission before it is parked as ``failed``."""
+BATCH_SIZE = 50
+SECONDS_PER_RUN = 0.05
+"""A run registers submissions one after another in one transaction until this long has passed
+(or ``BATCH_SIZE`` are done): on SQLite every other writer waits for the run, and an intake
+request that waits 50 ms is still fast; the rest follow at once in the next run."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What the complainant is told when the API accepts a submission."""
+
+    tracking_number: str
+    status: str
+    """``received`` until registered; a replay of a registered one gives its current status."""
+    received_at: datetime
+    created: bool
+    """False when an earlier submission with the same idempotency key is returned."""
+
+
+def accept_submission(
+    session: Session,
+    draft: ComplaintDraft,
+    *,
+    registration: Registration,
+    idempotency_key: str | None = None,
+    agent: Actor | None = None,
+) -> Accepted:
+    """Check a registration form and keep it for the worker to register; one INSERT.
+
+    Bad input is refused here, with the errors a synchronous registration gives, so that a
+    submission once accepted always registers. With an ``idempotency_key``, a retry returns the
+    first receipt and the same key with another body is refused.
+    """
+    key = check_key(idempotency_key) if idempotency_key is not None else None
+    digest = hash_request(draft)
+    complaints.check_draft_text(
+        draft, max_description_chars=registration.policy.max_description_chars
+    )
+    if key is not None and (earlier := _replay(session, key, digest)) is not None:
+        return earlier
+    payload: dict[str, Any] = {"draft": draft.model_dump(mode="json"), "agent": _agent(agent)}
+    while True:
+        try:
+            with transaction(session):
+                now = registration.clock.now()
+                number = free_tracking_number(session, now)
+                session.execute(
+                    insert(IntakeSubmission).values(
+                        tracking_number=number,
+                        status=SubmissionStatus.PENDING,
+                        received_at=now,
+                        payload=payload,
+                        idempotency_key=key,
+                        request_hash=digest,
+                        attempts=0,
+                    )
+                )
+            return Accepted(
+                tracking_number=number, status=Status.RECEIVED, received_at=now, created=True
+            )
+        except IntegrityError:
+            # A retry with the same key won the race (return its receipt), or another writer
+            # drew the same number between the check and the insert (draw again).
+            if key is not None and (earlier := _replay(session, key, digest)) is not None:
+                return earlier
+
+
+def _agent(agent: Actor | None) -> dict[str, Any] | None:
+    if agent is None:
+        return None
+    return {"kind": agent.kind.value, "id": agent.id, "role": agent.role, "name": agent.name}
+
+
+def _actor(stored: dict[str, Any] | None) -> Actor | None:
+    if stored is None:
+        return None
+    return Actor(
+        kind=ActorKind(stored["kind"]), id=stored["id"], role=stored["role"], name=stored["name"]
+    )
+
+
+def _replay(session: Session, key: str, digest: str) -> Accepted | None:
+    # A key may have registered a complaint synchronously (the portal, or the API before the
+    # inbox): that complaint is the answer too.
+    if (registered := replay(session, key, digest)) is not None:
+        complaint = registered.complaint
+        return Accepted(
+            tracking_number=complaint.tracking_number,
+            status=complaint.status,
+            received_at=complaint.received_at,
+            created=False,
+        )
+    earlier = session.scalar(
+        select(IntakeSubmission).where(IntakeSubmission.idempotency_key == key)
+    )
+    if earlier is None:
+        return None
+    if earlier.request_hash != digest:
+        raise IdempotencyKeyReused()
+    status: str = Status.RECEIVED
+    if earlier.complaint_id is not None:
+        status = (
+            session.scalar(select(Complaint.status).where(Complaint.id == earlier.complaint_id))
+            or status
+        )
+    return Accepted(
+        tracking_number=earlier.tracking_number,
+        status=status,
+        received_at=earlier.received_at,
+        created=False,
+    )
+
+
+def register_pending(
+    session: Session,
+    registration: Registration,
+    *,
+    batch_size: int = BATCH_SIZE,
+    seconds: float = SECONDS_PER_RUN,
+) -> int:
+    """One worker run: register due pending submissions, oldest first; returns how many.
+
+    They share one transaction (one audit-chain lock, one commit); if any fails, the run is
+    rolled back and each is registered in a transaction of its own, so one bad submission
+    records its failure without holding back the others. Many workers may run this at once on
+    PostgreSQL: each takes rows the others have not locked.
+    """
+    now = registration.clock.now()
+    due = (
+        select(IntakeSubmission)
+        .where(
+            IntakeSubmission.status == SubmissionStatus.PENDING,
+            or_(IntakeSubmission.retry_at.is_(None), IntakeSubmission.retry_at <= now),
+        )
+        .order_by(IntakeSubmission.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    ids: list[int] = []
+    try:
+        with transaction(session):
+            started = time.monotonic()
+            for submission in session.scalars(due).all():
+                ids.append(submission.id)
+                _register(session, submission, registration)
+                if time.monotonic() - started >= seconds:
+                    break
+    except Exception:
+        log.warning("intake run failed; registering its submissions one by one", exc_info=True)
+        return sum(_register_alone(session, submission_id, registration) for submission_id in ids)
+    return len(ids)
+
+
+def _register(session: Session, submission: IntakeSubmission, registration: Registration) -> None:
+    if submission.payload is None:  # registered rows have no payload; the status says pending
+        raise RuntimeError(f"intake submission {submission.id} has no registration form")
+    draft = ComplaintDraft.model_validate(submission.payload["draft"])
+    read = read_submission(
+        draft,
+        policy=registration.policy,
+        received_at=submission.received_at,
+        engine=registration.engine,
+    )
+    result = register_read(
+        session,
+        draft,
+        read,
+        registration,
+        request_hash=submission.request_hash,
+        agent=_actor(submission.payload.get("agent")),
+        tracking_number=submission.tracking_number,
+        received_at=submission.received_at,
+    )
+    submission.status = SubmissionStatus.REGISTERED
+    submission.complaint_id = result.complaint.id
+    submission.payload = None
+    submission.last_error = None
+    submission.retry_at = None
+
+
+def _register_alone(session: Session, submission_id: int, registration: Registration) -> int:
+    try:
+        with transaction(session):
+            submission = session.scalar(
+                select(IntakeSubmission)
+                .where(
+                    IntakeSubmission.id == submission_id,
+                    IntakeSubmission.status == SubmissionStatus.PENDING,
+                )
+                .with_for_update(skip_locked=True)
+            )
+            if submission is None:
+                return 0
+            _register(session, submission, registration)
+            return 1
+    except Exception as error:
+        _record_failure(session, submission_id, error, registration)
+        return 0
+
+
+def _record_failure(
+    session: Session, submission_id: int, error: Exception, registration: Registration
+) -> None:
+    now = registration.clock.now()
+    with transaction(session):
+        submission = session.get(IntakeSubmission, submission_id, populate_existing=True)
+        if submission is None or submission.status != SubmissionStatus.PENDING:
+            return
+        submission.attempts += 1
+        submission.last_error = "".join(traceback.format_exception_only(error)).strip()[:4000]
+        if submission.attempts >= MAX_ATTEMPTS:
+            submission.status = SubmissionStatus.FAILED
+            log.error("intake submission failed", extra={"submission_id": submission_id})
+        else:
+            # 10 s, 20 s, 40 s …: the same backoff as the job table's.
+            submission.retry_at = now + timedelta(seconds=10 * 2 ** (submission.attempts - 1))
+
+
+def register_now(session: Session, registration: Registration, tracking_number: str) -> bool:
+    """Register the pending submission with this tracking number at once, if there is one.
+
+    Tracking calls this first, so a complainant who looks up a number the moment after filing
+    sees the registered complaint. It waits for a worker registering the same row, then finds
+    it registered. Returns whether it registered one.
+    """
+    number = tracking_number.strip().upper()
+    pending = select(IntakeSubmission.id).where(
+        IntakeSubmission.tracking_number == number,
+        IntakeSubmission.status == SubmissionStatus.PENDING,
+    )
+    if session.scalar(pending) is None:  # the common case: read only, no write lock
+        return False
+    with transaction(session):
+        submission = session.scalar(
+            select(IntakeSubmission)
+            .where(
+                IntakeSubmission.tracking_number == number,
+                IntakeSubmission.status == SubmissionStatus.PENDING,
+            )
+            .with_for_update()
+        )
+        if submission is None:
+            return False
+        _register(session, submission, registration)
+        return True
+
+
+def access_by_tracking_number(
+    session: Session, registration: Registration, *, tracking_number: str, contact: str
+) -> Complaint:
+    """``queries.access_by_tracking_number``, after registering a pending submission of that
+    number: the complainant's one way in, for every channel."""
+    register_now(session, registration, tracking_number)
+    return queries.access_by_tracking_number(
+        session, tracking_number=tracking_number, contact=contact
+    )
+
+
+@dataclass(frozen=True)
+class InboxState:
+    pending: int
+    failed: int
+    oldest_pending: datetime | None
+
+
+def inbox_state(session: Session) -> InboxState:
+    """How many submissions wait for registration, how many failed, since when the oldest waits."""
+    counts: dict[str, int] = dict(
+        session.execute(
+            select(IntakeSubmission.status, func.count())
+            .where(IntakeSubmission.status != SubmissionStatus.REGISTERED)
+            .group_by(IntakeSubmission.status)
+        )
+    )
+    oldest = session.scalar(
+        select(func.min(IntakeSubmission.received_at)).where(
+            IntakeSubmission.status == SubmissionStatus.PENDING
+        )
+    )
+    return InboxState(
+        pending=counts.get(SubmissionStatus.PENDING, 0),
+        failed=counts.get(SubmissionStatus.FAILED, 0),
+        oldest_pending=oldest,
+    )
+
+
+def retry_failed(session: Session) -> int:
+    """Put every failed submission back in line (after the cause is mended); returns how many."""
+    with transaction(session):
+        ids = list(
+            session.scalars(
+                update(IntakeSubmission)
+                .where(IntakeSubmission.status == SubmissionStatus.FAILED)
+                .values(status=SubmissionStatus.PENDING, attempts=0, retry_at=None)
+                .returning(IntakeSubmission.id)
+            )
+        )
+        return len(ids)

@@ -1,0 +1,265 @@
+"""The API's intake inbox: accepted at once, registered by the worker, tracked at any moment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from kesu.bootstrap import Kesu
+from kesu.complaints import service as complaints_service
+from kesu.complaints.models import Complaint, TimelineEvent
+from kesu.core.clock import FixedClock
+from kesu.db.models import Job
+from kesu.intake import inbox
+from kesu.intake import service as intake
+from kesu.intake.models import IntakeSubmission, SubmissionStatus
+from kesu.jobs import registry
+from kesu.jobs.worker import Worker, WorkerConfig
+from kesu.notifications.models import Notification
+from kesu.sla.models import SlaClock
+from tests.factories import Personas, draft, file_complaint, register_submissions, see_committed
+from tests.fakes import MemoryNotifier
+
+FORM = draft().model_dump(mode="json")
+
+
+def _count(session: Session, model: type) -> int:
+    see_committed(session)
+    value = session.scalar(select(func.count()).select_from(model))
+    assert value is not None
+    return value
+
+
+def _submission(session: Session, tracking_number: str) -> IntakeSubmission:
+    see_committed(session)
+    row = session.scalar(
+        select(IntakeSubmission).where(IntakeSubmission.tracking_number == tracking_number)
+    )
+    assert row is not None
+    return row
+
+
+def test_the_api_answers_with_a_tracking_number_and_the_worker_registers_it(
+    client: TestClient, kesu: Kesu, session: Session, clock: FixedClock
+) -> None:
+    response = client.post("/api/v1/complaints", json=FORM)
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    number = receipt["tracking_number"]
+    assert receipt["status"] == "received"
+    assert receipt["status_label"] == "已受理"
+    received = clock.now()
+    # Accepted is kept, not yet registered: one row, no complaint, nothing sent.
+    assert _count(session, Complaint) == 0
+    assert _count(session, Notification) == 0
+    assert _submission(session, number).status == SubmissionStatus.PENDING
+
+    clock.advance(timedelta(seconds=3))
+    assert register_submissions(kesu) == 1
+
+    submission = _submission(session, number)
+    complaint = session.get(Complaint, submission.complaint_id)
+    assert complaint is not None
+    assert submission.status == SubmissionStatus.REGISTERED
+    assert submission.payload is None  # the complaint holds the form now
+    assert complaint.tracking_number == number
+    assert complaint.received_at == received  # the time the customer filed, not registration
+    assert complaint.category is not None
+    assert complaint.priority is not None
+    kinds = session.scalars(
+        select(TimelineEvent.kind)
+        .where(TimelineEvent.complaint_id == complaint.id)
+        .order_by(TimelineEvent.id)
+    ).all()
+    assert kinds == ["registered", "triage_assessed", "acknowledged"]
+    registered_at = session.scalar(
+        select(TimelineEvent.at).where(
+            TimelineEvent.complaint_id == complaint.id, TimelineEvent.kind == "registered"
+        )
+    )
+    assert registered_at == received
+    # Deadlines run from receipt: a late registration does not give the centre more time.
+    starts = set(
+        session.scalars(select(SlaClock.started_at).where(SlaClock.complaint_id == complaint.id))
+    )
+    assert starts == {received}
+    bodies = session.scalars(select(Notification.body)).all()
+    assert len(bodies) == 2
+    assert all(number in body for body in bodies)
+    assert register_submissions(kesu) == 0  # registered once only
+
+
+def test_bad_input_is_refused_and_nothing_is_kept(client: TestClient, session: Session) -> None:
+    too_long = client.post("/api/v1/complaints", json={**FORM, "description": "漏" * 20_001})
+    assert too_long.status_code == 422
+    assert too_long.json()["code"] == "invalid_input"
+    blank = client.post("/api/v1/complaints", json={**FORM, "complainant_name": "   "})
+    assert blank.status_code == 422
+    bad_key = client.post("/api/v1/complaints", json=FORM, headers={"Idempotency-Key": "a\x01"})
+    assert bad_key.status_code == 422
+    assert bad_key.json()["code"] == "invalid_idempotency_key"
+    assert _count(session, IntakeSubmission) == 0
+
+
+def test_a_retry_returns_the_first_receipt_before_and_after_registration(
+    client: TestClient, kesu: Kesu, session: Session
+) -> None:
+    headers = {"Idempotency-Key": "shop-order-77"}
+    first = client.post("/api/v1/complaints", json=FORM, headers=headers)
+    again = client.post("/api/v1/complaints", json=FORM, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["tracking_number"] == first.json()["tracking_number"]
+    other = client.post(
+        "/api/v1/complaints", json={**FORM, "description": "另一件事：快递丢件。"}, headers=headers
+    )
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert _count(session, IntakeSubmission) == 1
+
+    assert register_submissions(kesu) == 1
+    later = client.post("/api/v1/complaints", json=FORM, headers=headers)
+    assert later.status_code == 200
+    assert later.json()["tracking_number"] == first.json()["tracking_number"]
+    assert _count(session, Complaint) == 1
+
+
+def test_a_key_that_registered_a_complaint_directly_replays_that_complaint(
+    client: TestClient, kesu: Kesu, session: Session
+) -> None:
+    # The portal (and the API before the inbox) registered with its key at once.
+    earlier = intake.submit_complaint(
+        session,
+        draft(),
+        policy=kesu.intake_policy,
+        clock=kesu.clock,
+        store=kesu.evidence_store,
+        engine=kesu.triage_engine,
+        idempotency_key="legacy-key",
+    ).complaint
+    again = client.post("/api/v1/complaints", json=FORM, headers={"Idempotency-Key": "legacy-key"})
+    assert again.status_code == 200
+    assert again.json()["tracking_number"] == earlier.tracking_number
+    assert _count(session, IntakeSubmission) == 0
+
+
+def test_tracking_a_pending_number_registers_it_on_the_spot(
+    client: TestClient, session: Session
+) -> None:
+    number = client.post("/api/v1/complaints", json=FORM).json()["tracking_number"]
+    wrong = client.get(
+        "/api/v1/complaints/track", params={"tracking_number": number, "phone": "13900000000"}
+    )
+    assert wrong.status_code == 404  # a wrong contact learns nothing
+    tracked = client.get(
+        "/api/v1/complaints/track", params={"tracking_number": number, "phone": "13800138001"}
+    )
+    assert tracked.status_code == 200, tracked.text
+    assert tracked.json()["tracking_number"] == number
+    assert [event["kind"] for event in tracked.json()["timeline"]] == [
+        "registered",
+        "acknowledged",
+    ]
+    assert _submission(session, number).status == SubmissionStatus.REGISTERED
+    page = client.post("/track", data={"tracking_number": number, "phone": "13800138001"})
+    assert page.status_code == 200
+    assert number in page.text
+
+
+def test_a_submission_that_cannot_register_waits_without_holding_back_the_others(
+    client: TestClient, kesu: Kesu, session: Session, clock: FixedClock
+) -> None:
+    good = client.post("/api/v1/complaints", json=FORM).json()["tracking_number"]
+    # A form kept by an older release that this one cannot read (the failure is the point).
+    session.execute(
+        insert(IntakeSubmission).values(
+            tracking_number="KS261123-BROKEN",
+            status=SubmissionStatus.PENDING,
+            received_at=clock.now(),
+            payload={"draft": {"description": "没有其他字段"}, "agent": None},
+            request_hash="0" * 64,
+            attempts=0,
+        )
+    )
+    session.commit()
+    also_good = client.post("/api/v1/complaints", json=FORM).json()["tracking_number"]
+
+    assert register_submissions(kesu) == 2
+    assert _submission(session, good).status == SubmissionStatus.REGISTERED
+    assert _submission(session, also_good).status == SubmissionStatus.REGISTERED
+    broken = _submission(session, "KS261123-BROKEN")
+    assert broken.status == SubmissionStatus.PENDING
+    assert broken.attempts == 1
+    assert broken.last_error is not None
+    assert "ValidationError" in broken.last_error
+    assert broken.retry_at == clock.now() + timedelta(seconds=10)
+
+    for _ in range(inbox.MAX_ATTEMPTS):
+        clock.advance(timedelta(days=1))
+        register_submissions(kesu)
+    broken = _submission(session, "KS261123-BROKEN")
+    assert broken.status == SubmissionStatus.FAILED
+    assert broken.attempts == inbox.MAX_ATTEMPTS
+    state = inbox.inbox_state(session)
+    assert (state.pending, state.failed) == (0, 1)
+    assert inbox.retry_failed(session) == 1
+    assert inbox.inbox_state(session).pending == 1
+
+
+def test_the_worker_registers_pending_submissions_in_its_rounds(
+    client: TestClient, kesu: Kesu, session: Session, notifier: MemoryNotifier
+) -> None:
+    numbers = [
+        client.post("/api/v1/complaints", json=FORM).json()["tracking_number"] for _ in range(3)
+    ]
+    worker = Worker(
+        kesu.sessions,
+        registry.build_handlers(notifier=notifier, clock=kesu.clock),
+        kesu.clock,
+        WorkerConfig(20, 60, 3),
+        drains=registry.build_drains(kesu.registration),
+    )
+    worker.run_until_idle()
+    see_committed(session)
+    assert sorted(session.scalars(select(Complaint.tracking_number))) == sorted(numbers)
+    # The acknowledgements were delivered in the same run; the deadline timers wait.
+    assert len(notifier.sent) == 6
+    assert (
+        session.scalar(select(func.count()).select_from(Job).where(Job.status == "pending")) == 12
+    )
+
+
+def test_a_staff_token_files_as_agent_entry(
+    client: TestClient, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    number = client.post(
+        "/api/v1/complaints", json={**FORM, "channel": "phone"}, headers=personas.zhang_min.headers
+    ).json()["tracking_number"]
+    register_submissions(kesu)
+    see_committed(session)
+    complaint = session.scalar(select(Complaint).where(Complaint.tracking_number == number))
+    assert complaint is not None
+    assert complaint.registered_by == f"user:{personas.zhang_min.user.id}"
+    assert complaint.channel == "phone"
+
+
+def test_a_number_held_by_a_pending_submission_is_not_drawn_again(
+    client: TestClient, kesu: Kesu, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pending = client.post("/api/v1/complaints", json=FORM).json()["tracking_number"]
+    registered = file_complaint(kesu, session).tracking_number
+    draws = iter([pending, registered, "KS261123-FRESH2", registered, pending, "KS261123-FRESH3"])
+    monkeypatch.setattr(complaints_service, "new_tracking_number", lambda _now: next(draws))
+    # Direct registration skips the pending number, and the inbox the registered one.
+    assert file_complaint(kesu, session).tracking_number == "KS261123-FRESH2"
+    assert (
+        client.post("/api/v1/complaints", json=FORM).json()["tracking_number"] == "KS261123-FRESH3"
+    )
+    register_submissions(kesu)
+    see_committed(session)
+    numbers = set(session.scalars(select(Complaint.tracking_number)))
+    assert numbers == {pending, registered, "KS261123-FRESH2", "KS261123-FRESH3"}
