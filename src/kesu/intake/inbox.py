@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import exists, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,6 @@ from kesu.intake.models import IntakeSubmission, SubmissionStatus
 from kesu.intake.service import (
     Registration,
     check_key,
-    free_tracking_number,
     hash_request,
     read_submission,
     register_read,
@@ -86,33 +85,59 @@ def accept_submission(
     complaints.check_draft_text(
         draft, max_description_chars=registration.policy.max_description_chars
     )
-    if key is not None and (earlier := _replay(session, key, digest)) is not None:
-        return earlier
     payload: dict[str, Any] = {"draft": draft.model_dump(mode="json"), "agent": _agent(agent)}
     while True:
+        now = registration.clock.now()
+        number = complaints.new_tracking_number(now)
         try:
             with transaction(session):
-                now = registration.clock.now()
-                number = free_tracking_number(session, now)
-                session.execute(
-                    insert(IntakeSubmission).values(
-                        tracking_number=number,
-                        status=SubmissionStatus.PENDING,
-                        received_at=now,
-                        payload=payload,
-                        idempotency_key=key,
-                        request_hash=digest,
-                        attempts=0,
+                # One statement: the row goes in unless a complaint holds the number already
+                # (registered directly, or imported); the unique indexes refuse a key used
+                # before and a number another submission holds.
+                kept = session.connection().execute(
+                    insert(IntakeSubmission).from_select(
+                        _COLUMNS,
+                        select(
+                            *(
+                                literal(value, type_=column.type)
+                                for column, value in zip(
+                                    _COLUMNS,
+                                    (
+                                        number,
+                                        SubmissionStatus.PENDING,
+                                        now,
+                                        payload,
+                                        key,
+                                        digest,
+                                        0,
+                                    ),
+                                    strict=True,
+                                )
+                            )
+                        ).where(~exists().where(Complaint.tracking_number == number)),
                     )
                 )
-            return Accepted(
-                tracking_number=number, status=Status.RECEIVED, received_at=now, created=True
-            )
+            if kept.rowcount == 1:
+                return Accepted(
+                    tracking_number=number, status=Status.RECEIVED, received_at=now, created=True
+                )
         except IntegrityError:
-            # A retry with the same key won the race (return its receipt), or another writer
-            # drew the same number between the check and the insert (draw again).
+            # A retry with the same key was here first (return its receipt), or another
+            # submission holds the number (draw again).
             if key is not None and (earlier := _replay(session, key, digest)) is not None:
                 return earlier
+
+
+_TABLE = IntakeSubmission.__table__
+_COLUMNS = [
+    _TABLE.c.tracking_number,
+    _TABLE.c.status,
+    _TABLE.c.received_at,
+    _TABLE.c.payload,
+    _TABLE.c.idempotency_key,
+    _TABLE.c.request_hash,
+    _TABLE.c.attempts,
+]
 
 
 def _agent(agent: Actor | None) -> dict[str, Any] | None:
@@ -320,7 +345,7 @@ def inbox_state(session: Session) -> InboxState:
             select(IntakeSubmission.status, func.count())
             .where(IntakeSubmission.status != SubmissionStatus.REGISTERED)
             .group_by(IntakeSubmission.status)
-        )
+        ).all()
     )
     oldest = session.scalar(
         select(func.min(IntakeSubmission.received_at)).where(

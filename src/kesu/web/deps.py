@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from kesu.accounts import service as accounts
 from kesu.accounts.models import User
@@ -21,7 +22,9 @@ from kesu.web.errors import request_language
 SESSION_COOKIE = "kesu_session"
 
 
-def get_kesu(request: Request) -> Kesu:
+# The dependencies below that do no I/O are ``async def``: FastAPI runs a plain ``def``
+# dependency in its thread pool, and each such hop costs about as much as a small endpoint.
+async def get_kesu(request: Request) -> Kesu:
     kesu = request.app.state.kesu
     if not isinstance(kesu, Kesu):
         raise TypeError("create the app with kesu.web.app.create_app")
@@ -31,13 +34,27 @@ def get_kesu(request: Request) -> Kesu:
 KesuApp = Annotated[Kesu, Depends(get_kesu)]
 
 
-def get_session(kesu: KesuApp) -> Iterator[Session]:
-    with kesu.sessions() as session:
+async def get_session(kesu: KesuApp) -> AsyncIterator[Session]:
+    # A new session holds no connection; the handler's thread uses it. Closing one that still
+    # holds a connection (an open read) rolls back on the database, so that goes to a thread.
+    session = kesu.sessions()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 DbSession = Annotated[Session, Depends(get_session)]
-RequestLanguage = Annotated[Language, Depends(request_language)]
+
+
+async def _language(request: Request) -> Language:
+    return request_language(request)
+
+
+RequestLanguage = Annotated[Language, Depends(_language)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -50,15 +67,15 @@ def actor_of(user: User) -> Actor:
     return Actor(kind=ActorKind.USER, id=user.id, role=user.role, name=user.display_name)
 
 
-def optional_user(request: Request, session: DbSession, kesu: KesuApp) -> User | None:
+async def optional_user(request: Request, session: DbSession, kesu: KesuApp) -> User | None:
     """The signed-in staff member (bearer token or page session cookie), or None."""
     token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
     if token is None:
         return None
-    return accounts.authenticate(session, token=token, clock=kesu.clock)
+    return await run_in_threadpool(accounts.authenticate, session, token=token, clock=kesu.clock)
 
 
-def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         raise NotAuthenticated()
     return user

@@ -1,5 +1,10 @@
 """intake inbox: complaints accepted through the API, registered by the worker
 
+The idempotency keys the API registered directly before the inbox are copied in as registered
+submissions, so that a client's retry across the upgrade still finds its first complaint (the
+inbox checks keys with its own unique index). Keys of bulk imports (``import:…``) stay where
+they are: only the importer asks for them.
+
 Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-02 01:00:00
@@ -43,6 +48,14 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_intake_submission_status_id", "intake_submission", ["status", "id"], unique=False
+    )
+    op.execute(
+        "INSERT INTO intake_submission (tracking_number, status, received_at, payload,"
+        " idempotency_key, request_hash, complaint_id, attempts)"
+        " SELECT complaint.tracking_number, 'registered', complaint.received_at, NULL,"
+        " intake_request.idempotency_key, intake_request.request_hash, complaint.id, 0"
+        " FROM intake_request JOIN complaint ON complaint.id = intake_request.complaint_id"
+        " WHERE substr(intake_request.idempotency_key, 1, 7) <> 'import:'"
     )
 
 
