@@ -1,15 +1,71 @@
-"""Reads of departments and staff accounts, for the administrators who manage them."""
+"""Reads of departments and staff accounts: for the administrators who manage them, and the
+cached lists every staff page shows in its menus."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from kesu.accounts import permissions
 from kesu.accounts.errors import DepartmentNotFound, UserNotFound
-from kesu.accounts.models import Department, User
+from kesu.accounts.models import Department, Role, User
 from kesu.accounts.schemas import DepartmentRead, UserRead
 from kesu.core.actors import Actor
+from kesu.db.cache import SharedRead
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentEntry:
+    """A department as menus and names show it."""
+
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    region: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerEntry:
+    """A member of staff who may be given complaints, as the assignee menus show them."""
+
+    id: int
+    display_name: str
+    department_id: int | None
+
+
+def _load_departments(session: Session) -> tuple[DepartmentEntry, ...]:
+    rows = session.execute(
+        select(
+            Department.id, Department.code, Department.name, Department.parent_id, Department.region
+        ).order_by(Department.code)
+    )
+    return tuple(DepartmentEntry(*row) for row in rows)
+
+
+_HANDLER_ROLES = tuple(
+    role.value
+    for role in Role
+    if permissions.allows(role.value, permissions.Permission.HANDLE_COMPLAINTS)
+)
+
+
+def _load_handlers(session: Session) -> tuple[HandlerEntry, ...]:
+    rows = session.execute(
+        select(User.id, User.display_name, User.department_id)
+        .where(User.is_active.is_(True), User.role.in_(_HANDLER_ROLES))
+        .order_by(User.department_id, User.display_name, User.id)
+    )
+    return tuple(HandlerEntry(*row) for row in rows)
+
+
+# Read by every queue and complaint page; see kesu.db.cache for how long a copy may be stale.
+department_list = SharedRead(_load_departments, Department)
+"""Every department, by code."""
+handler_list = SharedRead(_load_handlers, User)
+"""Active staff who may be given complaints to handle, by department and name."""
 
 
 def departments(

@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Text, and_, cast, exists, not_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Row,
+    Text,
+    TypeDecorator,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
+from typing_extensions import override
 
 from kesu.accounts import permissions
-from kesu.accounts.models import Department, Role, User
+from kesu.accounts.queries import DepartmentEntry, HandlerEntry, department_list, handler_list
 from kesu.complaints import lifecycle, search
 from kesu.complaints.errors import ComplaintNotFound
 from kesu.complaints.events import EVENT_LABELS, EventKind
@@ -37,7 +56,7 @@ from kesu.customers.models import Customer
 from kesu.db.base import UTCDateTime
 from kesu.sla.calendar import ClockType, deadline
 from kesu.sla.models import SlaClock
-from kesu.sla.service import ClockState, business_calendar
+from kesu.sla.service import ClockState, shown_calendar
 
 MAX_PAGE = 200
 
@@ -199,12 +218,14 @@ def staff_view(session: Session, complaint: Complaint, language: Language) -> Co
 
 
 def _department_name(session: Session, department_id: int | None) -> str | None:
-    department = session.get(Department, department_id) if department_id is not None else None
-    return department.name if department is not None else None
+    if department_id is None:
+        return None
+    return next((d.name for d in departments(session) if d.id == department_id), None)
 
 
-def departments(session: Session) -> list[Department]:
-    return list(session.scalars(select(Department).order_by(Department.code)))
+def departments(session: Session) -> Sequence[DepartmentEntry]:
+    """Every department, by code (the per-process list of ``kesu.accounts.queries``)."""
+    return department_list(session)
 
 
 class SlaState(StrEnum):
@@ -258,7 +279,7 @@ def _minutes_before_sqlite(element: _MinutesBefore, compiler: SQLCompiler, **kw:
 
 def due_soon_before(session: Session, now: datetime) -> datetime:
     """Deadlines up to this moment are due soon: ``DUE_SOON_WORKING_TIME`` of working time ahead."""
-    return deadline(now, DUE_SOON_WORKING_TIME, business_calendar(session), ClockType.WORKING)
+    return deadline(now, DUE_SOON_WORKING_TIME, shown_calendar(session), ClockType.WORKING)
 
 
 def _has_clock(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -305,20 +326,76 @@ _JUDGED_COLUMNS = (
 
 
 def _state_of(clocks: Sequence[_JudgedClock], *, now: datetime, soon: datetime) -> SlaState | None:
-    """The same judgement as ``_sla_condition``, for clocks already loaded."""
-    running = [clock for clock in clocks if clock.state == ClockState.RUNNING]
-    if any(clock.due_at <= now for clock in running) or any(
-        clock.breached_at is not None for clock in clocks if clock.state in _LIVE
-    ):
-        return SlaState.OVERDUE
-    if any(clock.state == ClockState.PAUSED for clock in clocks):
+    """The same judgement as ``_sla_condition``, for clocks already loaded (in one pass: a queue
+    page judges fifty complaints)."""
+    running = paused = due_soon = False
+    for clock in clocks:
+        if clock.state == ClockState.RUNNING:
+            if clock.due_at <= now or clock.breached_at is not None:
+                return SlaState.OVERDUE
+            running = True
+            due_soon = due_soon or (
+                clock.due_at <= soon
+                or clock.due_at - timedelta(minutes=clock.warn_before_minutes) <= now
+            )
+        elif clock.state == ClockState.PAUSED:
+            if clock.breached_at is not None:
+                return SlaState.OVERDUE
+            paused = True
+    if paused:
         return SlaState.PAUSED
-    if any(
-        clock.due_at <= soon or clock.due_at - timedelta(minutes=clock.warn_before_minutes) <= now
-        for clock in running
-    ):
+    if due_soon:
         return SlaState.DUE_SOON
     return SlaState.ON_TRACK if running else None
+
+
+class _AmongIds(FunctionElement[bool]):
+    """``column`` is one of a list of ids, the list bound as one parameter.
+
+    ``column IN (…)`` binds each id on its own: the statement is re-rendered for every list,
+    and past fifty parameters psycopg parses it again each time too. One parameter keeps the
+    statement's text the same whatever the ids.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    name = "among_ids"
+
+
+class _IdList(TypeDecorator[list[int]]):
+    """A list of ids as one value: a BIGINT[] on PostgreSQL, JSON text for SQLite's json_each."""
+
+    impl = Text
+    cache_ok = True
+
+    @override
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(BigInteger()))
+        return dialect.type_descriptor(Text())
+
+    @override
+    def process_bind_param(self, value: list[int] | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return json.dumps(value)
+
+
+def _among_ids(column: QueryableAttribute[int], ids: Sequence[int]) -> ColumnElement[bool]:
+    return _AmongIds(column, bindparam(None, list(ids), type_=_IdList()))
+
+
+@compiles(_AmongIds)
+def _among_ids_postgresql(element: _AmongIds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} = ANY({ids})"
+
+
+@compiles(_AmongIds, "sqlite")
+def _among_ids_sqlite(element: _AmongIds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = (compiler.process(clause, **kw) for clause in element.clauses)
+    # Both parts are compiled clauses (a column name and a parameter's placeholder), never values.
+    return f"{column} IN (SELECT value FROM json_each({ids}))"  # noqa: S608
 
 
 def sla_states(
@@ -330,7 +407,7 @@ def sla_states(
     by_complaint: dict[int, list[_JudgedClock]] = {}
     for clock in session.execute(
         select(*_JUDGED_COLUMNS).where(
-            SlaClock.complaint_id.in_(list(complaint_ids)), SlaClock.state.in_(_LIVE)
+            _among_ids(SlaClock.complaint_id, complaint_ids), SlaClock.state.in_(_LIVE)
         )
     ):
         by_complaint.setdefault(clock.complaint_id, []).append(clock)
@@ -342,20 +419,9 @@ def sla_states(
     return {complaint_id: state for complaint_id, state in states.items() if state is not None}
 
 
-def handlers(session: Session) -> list[User]:
+def handlers(session: Session) -> Sequence[HandlerEntry]:
     """Active staff who may be given complaints to handle, by department and name."""
-    roles = [
-        role.value
-        for role in Role
-        if permissions.allows(role.value, permissions.Permission.HANDLE_COMPLAINTS)
-    ]
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.is_active.is_(True), User.role.in_(roles))
-            .order_by(User.department_id, User.display_name, User.id)
-        )
-    )
+    return handler_list(session)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from kesu.core.i18n import Language, label
 from kesu.sla.calendar import ClockType, elapsed
 from kesu.sla.models import CalendarDay, SlaClock, SlaPolicy
 from kesu.sla.schemas import CalendarDayWrite, ClockRead, PolicyRead
-from kesu.sla.service import CLOCK_LABELS, ClockState, business_calendar
+from kesu.sla.service import CLOCK_LABELS, ClockState, shown_calendar
 
 
 def clocks_of(
     session: Session, complaint_id: int, *, now: datetime, language: Language
 ) -> list[ClockRead]:
-    calendar = business_calendar(session)
+    calendar = shown_calendar(session)
     reads = []
     for clock in session.scalars(
         select(SlaClock).where(SlaClock.complaint_id == complaint_id).order_by(SlaClock.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from kesu.core.errors import Bilingual, InvalidInput, NotFound
 from kesu.core.text_limits import clean_text
 from kesu.customers.service import KNOWN_TAGS
 from kesu.db import outbox
+from kesu.db.cache import SharedRead
 from kesu.db.engine import transaction
 from kesu.sla.calendar import BusinessCalendar, ClockType, deadline, elapsed
 from kesu.sla.models import CalendarDay, SlaClock, SlaPolicy
@@ -75,6 +77,17 @@ def business_calendar(session: Session) -> BusinessCalendar:
     """The national schedule with this organisation's own days on top."""
     days = session.execute(select(CalendarDay.day, CalendarDay.is_working)).all()
     return BusinessCalendar(overrides=dict(days))
+
+
+def _read_only_calendar(session: Session) -> BusinessCalendar:
+    # Shared between requests: the overrides must not be changed in place.
+    return BusinessCalendar(overrides=MappingProxyType(dict(business_calendar(session).overrides)))
+
+
+shown_calendar = SharedRead(_read_only_calendar, CalendarDay)
+"""``business_calendar`` for pages that show deadlines: a per-process copy (kesu.db.cache), at
+most a few seconds behind another process's change. Commands that arm or move a deadline read
+the calendar itself."""
 
 
 def select_terms(
