@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -19,8 +20,9 @@ from kesu.accounts.models import User
 from kesu.bootstrap import Kesu
 from kesu.complaints import lifecycle, queries, service
 from kesu.complaints.events import EventKind
-from kesu.complaints.lifecycle import COMMAND_ACTIONS, Action, Status
-from kesu.complaints.schemas import TimelineEventRead
+from kesu.complaints.lifecycle import COMMAND_ACTIONS, STATUS_LABELS, Action, Status
+from kesu.complaints.models import CHANNEL_LABELS
+from kesu.complaints.schemas import ComplaintSummary, TimelineEventRead
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Labels, Language, label
 from kesu.customers.service import TAG_LABELS, CustomerTag
@@ -50,8 +52,8 @@ from kesu.intake import callers
 from kesu.routing import queries as routing_queries
 from kesu.routing import service as routing_service
 from kesu.sla import queries as sla_queries
-from kesu.text.analysis import Priority
-from kesu.text.classify import CATEGORIES
+from kesu.text.analysis import PRIORITY_LABELS, Priority
+from kesu.text.classify import CATEGORIES, CATEGORY_LABELS
 from kesu.triage import queries as triage_queries
 from kesu.triage import service as triage_service
 from kesu.triage.queries import ANGER_LABELS
@@ -60,7 +62,7 @@ from kesu.web.errors import request_language
 from kesu.web.pages.forms import PostedComplaint, complaint_form_context, read_complaint_form
 from kesu.web.pages.guards import check_csrf, csrf_for, safe_next, to_login
 from kesu.web.pages.portal import file_posted_complaint
-from kesu.web.pages.rendering import render
+from kesu.web.pages.rendering import local_time, render
 from kesu.web.translation import N_, translate
 
 router = APIRouter(include_in_schema=False)
@@ -209,34 +211,47 @@ def queue(
     )
     departments = queries.departments(session)
     department_names = {d.id: d.name for d in departments}
-    handlers_by_department: dict[str, list[User]] = {}
+    handlers_by_department: dict[str, list[tuple[int, str, bool]]] = {}
     for handler in queries.handlers(session):
         group = department_names.get(handler.department_id or 0, translate("未分部门", language))
-        handlers_by_department.setdefault(group, []).append(handler)
+        handlers_by_department.setdefault(group, []).append(
+            (handler.id, handler.display_name, assignee == str(handler.id))
+        )
+    sla_labels = _labels(queries.SLA_STATE_LABELS, language)
+    chosen_sla = sla_state.value if sla_state is not None else ""
+    chosen_tag = tag.value if tag is not None else ""
+    selected = set(status or ())
+    # Every menu as (value, text, selected) and every row's cells in the reader's language,
+    # made here once: a label looked up per cell by the template cost more than the queries.
     return render(
         request,
         "agent/queue.html",
         {
             "user": user,
-            "rows": rows,
-            "sla_of": queries.sla_states(session, [row.id for row in rows], now=now),
-            "sla_labels": _labels(queries.SLA_STATE_LABELS, language),
-            "statuses": list(Status),
-            "selected": set(status or ()),
-            "categories": CATEGORIES,
-            "priorities": list(Priority),
-            "departments": departments,
+            "rows": _queue_rows(
+                rows, queries.sla_states(session, [row.id for row in rows], now=now), language
+            ),
+            "sla_options": [(code, text, chosen_sla == code) for code, text in sla_labels.items()],
+            "status_options": [
+                (s.value, label(STATUS_LABELS, s.value, language), s in selected) for s in Status
+            ],
+            "category_options": [
+                (c, label(CATEGORY_LABELS, c, language), category == c) for c in CATEGORIES
+            ],
+            "priority_options": [
+                (p.value, label(PRIORITY_LABELS, p.value, language), priority == p.value)
+                for p in Priority
+            ],
+            "department_options": [(d.id, d.name, department_id == str(d.id)) for d in departments],
             "handlers": handlers_by_department,
-            "tag_labels": _labels(TAG_LABELS, language),
+            "tag_options": [
+                (code, text, chosen_tag == code)
+                for code, text in _labels(TAG_LABELS, language).items()
+            ],
             "unassigned": UNASSIGNED,
             "chosen": {
                 "q": q,
-                "category": category,
-                "priority": priority,
-                "department_id": department_id,
-                "assignee": assignee,
-                "sla": sla_state.value if sla_state is not None else "",
-                "customer_tag": tag.value if tag is not None else "",
+                "unassigned": assignee == UNASSIGNED,
                 "mine": mine,
                 "breached": breached,
             },
@@ -248,6 +263,54 @@ def queue(
             else None,
         },
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _QueueRow:
+    """One line of the queue, each cell as shown."""
+
+    id: int
+    tracking_number: str
+    priority: str | None
+    sla: str | None
+    """The deadline state's code (its badge's class), None without a live clock."""
+    sla_label: str
+    category_label: str
+    status: str
+    status_label: str
+    complainant_name: str
+    target: str
+    channel_label: str
+    received: str
+    """Local time of receipt, as every page shows times."""
+
+
+def _queue_rows(
+    rows: list[ComplaintSummary], sla_of: dict[int, queries.SlaState], language: Language
+) -> list[_QueueRow]:
+    sla_labels = _labels(queries.SLA_STATE_LABELS, language)
+    categories = _labels(CATEGORY_LABELS, language)
+    channels = _labels(CHANNEL_LABELS, language)
+    shown = []
+    for row in rows:
+        sla = sla_of.get(row.id)
+        shown.append(
+            _QueueRow(
+                id=row.id,
+                tracking_number=row.tracking_number,
+                priority=row.priority,
+                sla=sla.value if sla is not None else None,
+                sla_label=sla_labels[sla] if sla is not None else "",
+                category_label=categories.get(row.category, row.category) if row.category else "—",
+                status=row.status,
+                status_label=row.status_label,
+                complainant_name=row.complainant_name,
+                target=row.target,
+                channel_label=channels.get(row.channel, row.channel),
+                received=local_time(row.received_at),
+            )
+        )
+    return shown
 
 
 def _detail(

@@ -52,11 +52,11 @@ env.add_extension("jinja2.ext.i18n")
 env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
-def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if value is None else value.astimezone(DISPLAY_TZ).strftime(fmt)
 
 
-env.filters["local"] = _local
+env.filters["local"] = local_time
 env.filters["mask_phone"] = lambda value: mask_phone(value) if value else ""
 _TABLES: dict[str, Labels] = {
     "status": STATUS_LABELS,
