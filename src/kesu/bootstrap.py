@@ -13,6 +13,7 @@ from kesu.complaints.storage import FileEvidenceStore
 from kesu.core.clock import Clock, SystemClock
 from kesu.db import registry
 from kesu.db.engine import make_engine, make_session_factory
+from kesu.intake.inbox import Inbox
 from kesu.intake.service import IntakePolicy, Registration
 from kesu.notifications.models import Channel
 from kesu.notifications.notifiers import ChannelRouter, LogFileNotifier, Notifier, SmtpNotifier
@@ -34,16 +35,13 @@ class Kesu:
     evidence_store: FileEvidenceStore
     intake_policy: IntakePolicy
     triage_engine: TriageEngine
+    inbox: Inbox
+    """The API's intake inbox of this process (its group writer is per process)."""
 
     @property
     def registration(self) -> Registration:
-        """What intake needs to register a complaint: the API's inbox and tracking use it."""
-        return Registration(
-            policy=self.intake_policy,
-            clock=self.clock,
-            store=self.evidence_store,
-            engine=self.triage_engine,
-        )
+        """What intake needs to register a complaint: the worker's inbox runs and tracking."""
+        return self.inbox.registration
 
     @property
     def dialect(self) -> str:
@@ -80,22 +78,34 @@ def build(
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     intake = settings.intake
+    resolved_clock = clock or SystemClock()
+    evidence_store = FileEvidenceStore(settings.data_dir / "evidence")
+    intake_policy = IntakePolicy(
+        max_description_chars=intake.max_description_chars,
+        evidence=EvidenceLimits(
+            max_bytes=intake.max_evidence_bytes, max_files=intake.max_evidence_files
+        ),
+        first_response_hours=intake.first_response_hours,
+        public_url=settings.resolved_public_url(),
+    )
+    triage_engine = build_triage_engine(settings)
     return Kesu(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        clock=clock or SystemClock(),
+        clock=resolved_clock,
         notifier=notifier or build_notifier(settings),
-        evidence_store=FileEvidenceStore(settings.data_dir / "evidence"),
-        intake_policy=IntakePolicy(
-            max_description_chars=intake.max_description_chars,
-            evidence=EvidenceLimits(
-                max_bytes=intake.max_evidence_bytes, max_files=intake.max_evidence_files
-            ),
-            first_response_hours=intake.first_response_hours,
-            public_url=settings.resolved_public_url(),
+        evidence_store=evidence_store,
+        intake_policy=intake_policy,
+        triage_engine=triage_engine,
+        inbox=Inbox(
+            Registration(
+                policy=intake_policy,
+                clock=resolved_clock,
+                store=evidence_store,
+                engine=triage_engine,
+            )
         ),
-        triage_engine=build_triage_engine(settings),
     )
 
 

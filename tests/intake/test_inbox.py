@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -268,3 +269,24 @@ def test_a_number_held_by_a_pending_submission_is_not_drawn_again(
     see_committed(session)
     numbers = set(session.scalars(select(Complaint.tracking_number)))
     assert numbers == {pending, registered, "KS261123-FRESH2", "KS261123-FRESH3"}
+
+
+def test_concurrent_submissions_and_retries_each_get_one_receipt(
+    kesu: Kesu, session: Session
+) -> None:
+    forms = [draft(phone=f"1380013{n:04d}") for n in range(12)]
+
+    def accept(n: int) -> inbox.Accepted:
+        with kesu.sessions() as own:
+            # Every form is sent three times at once under its key, as a client's retries.
+            return kesu.inbox.accept(own, forms[n % 12], idempotency_key=f"burst-{n % 12}")
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        receipts = list(pool.map(accept, range(36)))
+    by_key: dict[int, set[str]] = {}
+    for n, receipt in enumerate(receipts):
+        by_key.setdefault(n % 12, set()).add(receipt.tracking_number)
+    assert all(len(numbers) == 1 for numbers in by_key.values())
+    assert sum(receipt.created for receipt in receipts) == 12
+    assert _count(session, IntakeSubmission) == 12
+    assert register_submissions(kesu) == 12

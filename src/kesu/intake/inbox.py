@@ -17,11 +17,12 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, insert, literal, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from kesu.complaints.lifecycle import Status
 from kesu.complaints.models import Complaint
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
+from kesu.db.batching import GroupWriter
 from kesu.db.engine import transaction
 from kesu.intake.errors import IdempotencyKeyReused
 from kesu.intake.models import IntakeSubmission, SubmissionStatus
@@ -66,78 +68,135 @@ class Accepted:
     """False when an earlier submission with the same idempotency key is returned."""
 
 
-def accept_submission(
-    session: Session,
-    draft: ComplaintDraft,
-    *,
-    registration: Registration,
-    idempotency_key: str | None = None,
-    agent: Actor | None = None,
-) -> Accepted:
-    """Check a registration form and keep it for the worker to register; one INSERT.
+@dataclass(frozen=True)
+class _Submission:
+    """A checked form on its way into the inbox."""
 
-    Bad input is refused here, with the errors a synchronous registration gives, so that a
-    submission once accepted always registers. With an ``idempotency_key``, a retry returns the
-    first receipt and the same key with another body is refused.
+    key: str | None
+    digest: str
+    payload: dict[str, Any]
+    received_at: datetime
+
+
+class Inbox:
+    """The API's intake inbox of one process: accepts submissions, several in one transaction.
+
+    Concurrent requests of the process hand their rows to a ``GroupWriter``: one BEGIN, one
+    multi-row INSERT and one COMMIT serve all of them, and each request answers once its row is
+    committed.
     """
-    key = check_key(idempotency_key) if idempotency_key is not None else None
-    digest = hash_request(draft)
-    complaints.check_draft_text(
-        draft, max_description_chars=registration.policy.max_description_chars
-    )
-    payload: dict[str, Any] = {"draft": draft.model_dump(mode="json"), "agent": _agent(agent)}
-    while True:
-        now = registration.clock.now()
-        number = complaints.new_tracking_number(now)
+
+    def __init__(self, registration: Registration, *, max_batch: int = 100) -> None:
+        self.registration = registration
+        self._writer: GroupWriter[_Submission, Accepted] = GroupWriter(
+            self._write, max_batch=max_batch
+        )
+
+    def accept(
+        self,
+        session: Session,
+        draft: ComplaintDraft,
+        *,
+        idempotency_key: str | None = None,
+        agent: Actor | None = None,
+    ) -> Accepted:
+        """Check a registration form and keep it for the worker to register.
+
+        Bad input is refused here, with the errors a synchronous registration gives, so that a
+        submission once accepted always registers. With an ``idempotency_key``, a retry returns
+        the first receipt and the same key with another body is refused.
+        """
+        key = check_key(idempotency_key) if idempotency_key is not None else None
+        complaints.check_draft_text(
+            draft, max_description_chars=self.registration.policy.max_description_chars
+        )
+        submission = _Submission(
+            key=key,
+            digest=hash_request(draft),
+            payload={"draft": draft.model_dump(mode="json"), "agent": _agent(agent)},
+            received_at=self.registration.clock.now(),
+        )
+        return self._writer.submit(session, submission)
+
+    def _write(
+        self, session: Session, submissions: Sequence[_Submission]
+    ) -> list[Accepted | Exception]:
         try:
             with transaction(session):
-                # One statement: the row goes in unless a complaint holds the number already
-                # (registered directly, or imported); the unique indexes refuse a key used
-                # before and a number another submission holds.
-                kept = session.connection().execute(
-                    insert(IntakeSubmission).from_select(
-                        _COLUMNS,
-                        select(
-                            *(
-                                literal(value, type_=column.type)
-                                for column, value in zip(
-                                    _COLUMNS,
-                                    (
-                                        number,
-                                        SubmissionStatus.PENDING,
-                                        now,
-                                        payload,
-                                        key,
-                                        digest,
-                                        0,
-                                    ),
-                                    strict=True,
-                                )
-                            )
-                        ).where(~exists().where(Complaint.tracking_number == number)),
-                    )
-                )
-            if kept.rowcount == 1:
-                return Accepted(
-                    tracking_number=number, status=Status.RECEIVED, received_at=now, created=True
+                numbers = _free_numbers(session, [s.received_at for s in submissions])
+                session.connection().execute(
+                    insert(IntakeSubmission),
+                    [
+                        _row(submission, number)
+                        for submission, number in zip(submissions, numbers, strict=True)
+                    ],
                 )
         except IntegrityError:
-            # A retry with the same key was here first (return its receipt), or another
-            # submission holds the number (draw again).
-            if key is not None and (earlier := _replay(session, key, digest)) is not None:
-                return earlier
+            # A key used before (a retry) or a number another submission holds: each one on
+            # its own, so that each gets its own answer.
+            return [_accept_alone(session, submission) for submission in submissions]
+        return [
+            Accepted(
+                tracking_number=number,
+                status=Status.RECEIVED,
+                received_at=submission.received_at,
+                created=True,
+            )
+            for submission, number in zip(submissions, numbers, strict=True)
+        ]
 
 
-_TABLE = IntakeSubmission.__table__
-_COLUMNS = [
-    _TABLE.c.tracking_number,
-    _TABLE.c.status,
-    _TABLE.c.received_at,
-    _TABLE.c.payload,
-    _TABLE.c.idempotency_key,
-    _TABLE.c.request_hash,
-    _TABLE.c.attempts,
-]
+def _free_numbers(session: Session, received: Sequence[datetime]) -> list[str]:
+    """Tracking numbers for these receipt times that no complaint holds (one query a round;
+    a clash with another submission is left to its unique index)."""
+    numbers = [complaints.new_tracking_number(moment) for moment in received]
+    while taken := set(
+        session.scalars(
+            select(Complaint.tracking_number).where(Complaint.tracking_number.in_(numbers))
+        )
+    ):
+        numbers = [
+            complaints.new_tracking_number(moment) if number in taken else number
+            for number, moment in zip(numbers, received, strict=True)
+        ]
+    return numbers
+
+
+def _row(submission: _Submission, number: str) -> dict[str, Any]:
+    return {
+        "tracking_number": number,
+        "status": SubmissionStatus.PENDING,
+        "received_at": submission.received_at,
+        "payload": submission.payload,
+        "idempotency_key": submission.key,
+        "request_hash": submission.digest,
+        "attempts": 0,
+    }
+
+
+def _accept_alone(session: Session, submission: _Submission) -> Accepted | Exception:
+    try:
+        while True:
+            try:
+                with transaction(session):
+                    (number,) = _free_numbers(session, [submission.received_at])
+                    session.connection().execute(
+                        insert(IntakeSubmission), [_row(submission, number)]
+                    )
+                return Accepted(
+                    tracking_number=number,
+                    status=Status.RECEIVED,
+                    received_at=submission.received_at,
+                    created=True,
+                )
+            except IntegrityError:
+                # A retry with the same key was here first (return its receipt), or another
+                # submission holds the number (draw again).
+                key = submission.key
+                if key is not None and (earlier := _replay(session, key, submission.digest)):
+                    return earlier
+    except Exception as error:  # this caller's own error (a reused key): the others go on
+        return error
 
 
 def _agent(agent: Actor | None) -> dict[str, Any] | None:

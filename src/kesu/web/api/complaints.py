@@ -58,10 +58,9 @@ def submit_complaint(
     acknowledgement) follows within about a second. Send an `Idempotency-Key` header: a retry
     with the same key and body returns the first receipt (200) instead of a second complaint.
     """
-    accepted = inbox.accept_submission(
+    accepted = kesu.inbox.accept(
         session,
         draft,
-        registration=kesu.registration,
         idempotency_key=idempotency_key,
         agent=actor_of(user) if user is not None else None,
     )
