@@ -3,10 +3,15 @@ catalogue and the reply-template catalogue."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from kesu.complaints.models import Complaint
+from kesu.db.cache import SharedRead
 from kesu.handling import replies
 from kesu.handling.models import (
     AccountabilityRecord,
@@ -30,6 +35,39 @@ from kesu.handling.schemas import (
     InvestigationRead,
     RemedyRead,
 )
+
+
+@dataclass(frozen=True)
+class CaseRecords:
+    """What handling has recorded on one complaint, as the complaint page shows it."""
+
+    investigation: InvestigationRead | None
+    remedies: list[RemedyRead]
+    accountability: list[AccountabilityRead]
+    contacts: list[ContactRead]
+
+
+def case_records(session: Session, complaint_id: int) -> CaseRecords:
+    """The four tables of one complaint; one statement first asks which of them have rows.
+
+    Most complaints have none in most of them (no accountability, no contact logged yet, no
+    investigation before it reaches a department): a statement per empty table cost more than
+    the page's rendering.
+    """
+    has_investigation, has_remedies, has_accountability, has_contacts = session.execute(
+        select(
+            exists().where(Investigation.complaint_id == complaint_id),
+            exists().where(RemedyProposal.complaint_id == complaint_id),
+            exists().where(AccountabilityRecord.complaint_id == complaint_id),
+            exists().where(ContactRecord.complaint_id == complaint_id),
+        )
+    ).one()
+    return CaseRecords(
+        investigation=investigation(session, complaint_id) if has_investigation else None,
+        remedies=remedies(session, complaint_id) if has_remedies else [],
+        accountability=accountability(session, complaint_id) if has_accountability else [],
+        contacts=contacts(session, complaint_id) if has_contacts else [],
+    )
 
 
 def contacts(session: Session, complaint_id: int) -> list[ContactRead]:
@@ -84,20 +122,30 @@ def reply_templates(
         if loaded is not None
         else (investigation(session, complaint.id), remedies(session, complaint.id))
     )
-    wording = {
-        row.situation: row.text
-        for row in session.scalars(
-            select(ReplyTemplateText).where(
-                ReplyTemplateText.category == (complaint.category or "other")
-            )
-        )
-    }
+    wording = reply_wording(session).get(complaint.category or "other", {})
     return replies.reply_templates(
         complaint,
         found.findings if found is not None else None,
         [proposal.description for proposal in proposals if proposal.status == "approved"],
         wording,
     )
+
+
+def _load_wording(session: Session) -> Mapping[str, Mapping[str, str]]:
+    by_category: dict[str, dict[str, str]] = {}
+    for category, situation, text in session.execute(
+        select(ReplyTemplateText.category, ReplyTemplateText.situation, ReplyTemplateText.text)
+    ):
+        by_category.setdefault(category, {})[situation] = text
+    return MappingProxyType(
+        {category: MappingProxyType(texts) for category, texts in by_category.items()}
+    )
+
+
+# The organisation's own wording, by category and situation: a few dozen rows that the complaint
+# page reads on every view. A per-process copy (kesu.db.cache: a few seconds behind an edit made
+# in another process, at once in the one that made it).
+reply_wording = SharedRead(_load_wording, ReplyTemplateText)
 
 
 def reply_template_catalogue(session: Session, category: str) -> list[ReplyTemplateEntry]:

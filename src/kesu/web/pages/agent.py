@@ -336,8 +336,8 @@ def _detail(
     may_archive = permissions.allows(user.role, permissions.Permission.ARCHIVE_COMPLAINTS)
     allowed = lifecycle.allowed_actions(status)
     can_investigate = may_handle and status in handling_service.INVESTIGATING_STATUSES
-    found = handling_queries.investigation(session, complaint.id)
-    proposals = handling_queries.remedies(session, complaint.id)
+    records = handling_queries.case_records(session, complaint.id)
+    found, proposals = records.investigation, records.remedies
     guidance = (
         settlement.settlement_guidance(session, complaint)
         if may_handle and status in {Status.INVESTIGATING, Status.REMEDY_PROPOSED}
@@ -378,7 +378,7 @@ def _detail(
                     session, complaint, loaded=(found, proposals)
                 )
             ],
-            "accountability": handling_queries.accountability(session, complaint.id),
+            "accountability": records.accountability,
             "can_decide_accountability": may_approve,
             "can_evaluate": may_handle
             and status in {Status.FOLLOW_UP, Status.CLOSED}
@@ -407,7 +407,7 @@ def _detail(
             "escalation_label": label(LEVEL_LABELS, complaint.escalation_level, language),
             "anger": _labels(ANGER_LABELS, language),
             "special_attention": complaint.special_attention,
-            "contacts": handling_queries.contacts(session, complaint.id),
+            "contacts": records.contacts,
             "contact_channels": list(ContactChannel),
             "categories": CATEGORIES,
             "priorities": list(Priority),
