@@ -52,8 +52,13 @@ _ACTION_PERMISSION = {
 
 
 def new_tracking_number(now: datetime) -> str:
-    suffix = "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(_TRACKING_RANDOM_CHARS))
-    return f"KS{now:%y%m%d}-{suffix}"
+    # One draw from the system's random source, written in base 31.
+    value = secrets.randbelow(len(_TRACKING_ALPHABET) ** _TRACKING_RANDOM_CHARS)
+    suffix = []
+    for _ in range(_TRACKING_RANDOM_CHARS):
+        value, digit = divmod(value, len(_TRACKING_ALPHABET))
+        suffix.append(_TRACKING_ALPHABET[digit])
+    return f"KS{now:%y%m%d}-{''.join(suffix)}"
 
 
 @dataclass(frozen=True)

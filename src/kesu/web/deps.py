@@ -25,6 +25,10 @@ SESSION_COOKIE = "kesu_session"
 # The dependencies below that do no I/O are ``async def``: FastAPI runs a plain ``def``
 # dependency in its thread pool, and each such hop costs about as much as a small endpoint.
 async def get_kesu(request: Request) -> Kesu:
+    return kesu_of(request)
+
+
+def kesu_of(request: Request) -> Kesu:
     kesu = request.app.state.kesu
     if not isinstance(kesu, Kesu):
         raise TypeError("create the app with kesu.web.app.create_app")
@@ -69,10 +73,21 @@ def actor_of(user: User) -> Actor:
 
 async def optional_user(request: Request, session: DbSession, kesu: KesuApp) -> User | None:
     """The signed-in staff member (bearer token or page session cookie), or None."""
-    token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
+    if _token(request) is None:
+        return None
+    return await run_in_threadpool(user_of, request, session, kesu)
+
+
+def _token(request: Request) -> str | None:
+    return _bearer(request) or request.cookies.get(SESSION_COOKIE)
+
+
+def user_of(request: Request, session: Session, kesu: Kesu) -> User | None:
+    """``optional_user`` for a handler that opens its own session (in its thread)."""
+    token = _token(request)
     if token is None:
         return None
-    return await run_in_threadpool(accounts.authenticate, session, token=token, clock=kesu.clock)
+    return accounts.authenticate(session, token=token, clock=kesu.clock)
 
 
 async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
