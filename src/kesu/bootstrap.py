@@ -99,12 +99,13 @@ def build(
         intake_policy=intake_policy,
         triage_engine=triage_engine,
         inbox=Inbox(
+            engine,
             Registration(
                 policy=intake_policy,
                 clock=resolved_clock,
                 store=evidence_store,
                 engine=triage_engine,
-            )
+            ),
         ),
     )
 

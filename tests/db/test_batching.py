@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy.orm import Session
 
-from kesu.bootstrap import Kesu
 from kesu.core.errors import InvalidInput
 from kesu.db.batching import GroupWriter
 
@@ -21,22 +19,21 @@ class Recorder:
         self.batches: list[list[int]] = []
         self.release = threading.Event()
 
-    def write(self, _session: Session, items: Sequence[int]) -> list[int | Exception]:
+    def write(self, items: Sequence[int]) -> list[int | Exception]:
         self.release.wait(timeout=5)
         self.batches.append(list(items))
         return [InvalidInput() if item % 7 == 0 else item * 10 for item in items]
 
 
-def test_each_caller_gets_its_own_outcome_and_waiting_callers_share_a_batch(kesu: Kesu) -> None:
+def test_each_caller_gets_its_own_outcome_and_waiting_callers_share_a_batch() -> None:
     recorder = Recorder()
     writer: GroupWriter[int, int] = GroupWriter(recorder.write, max_batch=50)
 
     def submit(item: int) -> int | str:
-        with kesu.sessions() as session:
-            try:
-                return writer.submit(session, item)
-            except InvalidInput:
-                return "refused"
+        try:
+            return writer.submit(item)
+        except InvalidInput:
+            return "refused"
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         futures = [pool.submit(submit, item) for item in range(1, 41)]
@@ -49,18 +46,17 @@ def test_each_caller_gets_its_own_outcome_and_waiting_callers_share_a_batch(kesu
     assert max(len(batch) for batch in recorder.batches) > 1
 
 
-def test_a_failed_write_fails_its_batch_and_the_next_caller_still_writes(kesu: Kesu) -> None:
+def test_a_failed_write_fails_its_batch_and_the_next_caller_still_writes() -> None:
     calls: list[Sequence[str]] = []
 
-    def write(_session: Session, items: Sequence[str]) -> list[str | Exception]:
+    def write(items: Sequence[str]) -> list[str | Exception]:
         calls.append(items)
         if "boom" in items:
             raise RuntimeError("database unreachable")
         return [item.upper() for item in items]
 
     writer: GroupWriter[str, str] = GroupWriter(write)
-    with kesu.sessions() as session:
-        with pytest.raises(RuntimeError, match="unreachable"):
-            writer.submit(session, "boom")
-        assert writer.submit(session, "fine") == "FINE"
+    with pytest.raises(RuntimeError, match="unreachable"):
+        writer.submit("boom")
+    assert writer.submit("fine") == "FINE"
     assert [list(batch) for batch in calls] == [["boom"], ["fine"]]

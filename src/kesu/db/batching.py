@@ -15,12 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy.orm import Session
-
 Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
 
-WriteBatch = Callable[[Session, Sequence[Item]], Sequence[Outcome | Exception]]
+WriteBatch = Callable[[Sequence[Item]], Sequence[Outcome | Exception]]
 """Writes the items, committed, and returns one outcome per item in order: a result, or the
 error that item's caller should raise (the others' items stay written)."""
 
@@ -50,7 +48,7 @@ class GroupWriter(Generic[Item, Outcome]):
         self._waiting: list[_Slot[Item, Outcome]] = []
         self._writing = False
 
-    def submit(self, session: Session, item: Item) -> Outcome:
+    def submit(self, item: Item) -> Outcome:
         """Write ``item`` (with whatever else is waiting) and return its outcome."""
         slot: _Slot[Item, Outcome] = _Slot(item)
         with self._changed:
@@ -64,11 +62,11 @@ class GroupWriter(Generic[Item, Outcome]):
                 self._writing = True
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: self._max_batch]
-            self._run(session, batch)
+            self._run(batch)
 
-    def _run(self, session: Session, batch: list[_Slot[Item, Outcome]]) -> None:
+    def _run(self, batch: list[_Slot[Item, Outcome]]) -> None:
         try:
-            outcomes = self._write(session, [slot.item for slot in batch])
+            outcomes = self._write([slot.item for slot in batch])
             if len(outcomes) != len(batch):
                 raise RuntimeError("a group write returned the wrong number of outcomes")
             for slot, outcome in zip(batch, outcomes, strict=True):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_PRAGMAS = (
@@ -99,6 +99,17 @@ _DEPTH = "kesu_transaction_depth"
 _HOLDS_WRITER = "kesu_holds_writer_lock"
 WRITER_WAIT_SECONDS = 15
 _WRITE_OPTION = "kesu_write"
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction on a connection of its own, without an ORM session: for the few
+    writes so hot that the session's bookkeeping would cost more than the statements
+    (the intake inbox). On SQLite it takes the write lock up front, as ``transaction`` does."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
 
 
 @contextmanager

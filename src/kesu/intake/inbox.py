@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from kesu.complaints.models import Complaint
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
 from kesu.db.batching import GroupWriter
-from kesu.db.engine import transaction
+from kesu.db.engine import transaction, write_transaction
 from kesu.intake.errors import IdempotencyKeyReused
 from kesu.intake.models import IntakeSubmission, SubmissionStatus
 from kesu.intake.service import (
@@ -86,15 +86,15 @@ class Inbox:
     committed.
     """
 
-    def __init__(self, registration: Registration, *, max_batch: int = 100) -> None:
+    def __init__(self, engine: Engine, registration: Registration, *, max_batch: int = 100) -> None:
         self.registration = registration
+        self._engine = engine
         self._writer: GroupWriter[_Submission, Accepted] = GroupWriter(
             self._write, max_batch=max_batch
         )
 
     def accept(
         self,
-        session: Session,
         draft: ComplaintDraft,
         *,
         idempotency_key: str | None = None,
@@ -116,15 +116,13 @@ class Inbox:
             payload={"draft": draft.model_dump(mode="json"), "agent": _agent(agent)},
             received_at=self.registration.clock.now(),
         )
-        return self._writer.submit(session, submission)
+        return self._writer.submit(submission)
 
-    def _write(
-        self, session: Session, submissions: Sequence[_Submission]
-    ) -> list[Accepted | Exception]:
+    def _write(self, submissions: Sequence[_Submission]) -> list[Accepted | Exception]:
         try:
-            with transaction(session):
-                numbers = _free_numbers(session, [s.received_at for s in submissions])
-                session.connection().execute(
+            with write_transaction(self._engine) as connection:
+                numbers = _free_numbers(connection, [s.received_at for s in submissions])
+                connection.execute(
                     insert(IntakeSubmission),
                     [
                         _row(submission, number)
@@ -134,7 +132,8 @@ class Inbox:
         except IntegrityError:
             # A key used before (a retry) or a number another submission holds: each one on
             # its own, so that each gets its own answer.
-            return [_accept_alone(session, submission) for submission in submissions]
+            with Session(self._engine) as session:
+                return [_accept_alone(session, submission) for submission in submissions]
         return [
             Accepted(
                 tracking_number=number,
@@ -146,23 +145,22 @@ class Inbox:
         ]
 
 
-def _free_numbers(session: Session, received: Sequence[datetime]) -> list[str]:
+def _free_numbers(connection: Connection, received: Sequence[datetime]) -> list[str]:
     """Tracking numbers for these receipt times that no complaint holds (one query a round;
     a clash with another submission is left to its unique index)."""
     numbers = [complaints.new_tracking_number(moment) for moment in received]
-    # Core, not the ORM: only strings come back, and the ORM's statement handling would be
-    # most of this request's database time.
-    connection = session.connection()
-    while taken := set(
-        connection.scalars(
-            select(Complaint.tracking_number).where(Complaint.tracking_number.in_(numbers))
-        )
-    ):
+    while taken := set(connection.scalars(_holders(numbers))):
         numbers = [
             complaints.new_tracking_number(moment) if number in taken else number
             for number, moment in zip(numbers, received, strict=True)
         ]
     return numbers
+
+
+def _holders(numbers: Sequence[str]) -> Select[str]:
+    column = Complaint.tracking_number
+    # One number is the usual case: equality is a cached statement, an IN list is rendered anew.
+    return select(column).where(column == numbers[0] if len(numbers) == 1 else column.in_(numbers))
 
 
 def _row(submission: _Submission, number: str) -> dict[str, Any]:
@@ -182,10 +180,9 @@ def _accept_alone(session: Session, submission: _Submission) -> Accepted | Excep
         while True:
             try:
                 with transaction(session):
-                    (number,) = _free_numbers(session, [submission.received_at])
-                    session.connection().execute(
-                        insert(IntakeSubmission), [_row(submission, number)]
-                    )
+                    connection = session.connection()
+                    (number,) = _free_numbers(connection, [submission.received_at])
+                    connection.execute(insert(IntakeSubmission), [_row(submission, number)])
                 return Accepted(
                     tracking_number=number,
                     status=Status.RECEIVED,

@@ -70,12 +70,9 @@ def submit_complaint(
     kesu = kesu_of(request)
     with kesu.sessions() as session:
         user = user_of(request, session, kesu)
-        accepted = kesu.inbox.accept(
-            session,
-            draft,
-            idempotency_key=idempotency_key,
-            agent=actor_of(user) if user is not None else None,
-        )
+    accepted = kesu.inbox.accept(
+        draft, idempotency_key=idempotency_key, agent=actor_of(user) if user is not None else None
+    )
     receipt = IntakeReceipt(
         tracking_number=accepted.tracking_number,
         status=accepted.status,
