@@ -48,6 +48,7 @@ class Kesu:
         return self.engine.dialect.name
 
     def dispose(self) -> None:
+        self.inbox.close()
         self.engine.dispose()
 
 

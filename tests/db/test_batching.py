@@ -1,10 +1,10 @@
-"""Group commit: every caller gets its own outcome, and concurrent callers share writes."""
+"""Group commit: every request gets its own outcome, and waiting requests share a write."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -17,46 +17,54 @@ class Recorder:
 
     def __init__(self) -> None:
         self.batches: list[list[int]] = []
-        self.release = threading.Event()
+        self.threads: set[str] = set()
 
     def write(self, items: Sequence[int]) -> list[int | Exception]:
-        self.release.wait(timeout=5)
+        self.threads.add(threading.current_thread().name)
+        threading.Event().wait(0.01)
         self.batches.append(list(items))
         return [InvalidInput() if item % 7 == 0 else item * 10 for item in items]
 
 
-def test_each_caller_gets_its_own_outcome_and_waiting_callers_share_a_batch() -> None:
+def test_each_request_gets_its_own_outcome_and_waiting_requests_share_a_write() -> None:
     recorder = Recorder()
-    writer: GroupWriter[int, int] = GroupWriter(recorder.write, max_batch=50)
+    writer: GroupWriter[int, int] = GroupWriter(recorder.write, max_batch=15)
 
-    def submit(item: int) -> int | str:
+    async def submit(item: int) -> int | str:
         try:
-            return writer.submit(item)
+            return await writer.submit(item)
         except InvalidInput:
             return "refused"
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        futures = [pool.submit(submit, item) for item in range(1, 41)]
-        # Hold the first write until everyone is waiting for it.
-        threading.Timer(0.3, recorder.release.set).start()
-        results = [future.result() for future in futures]
+    async def burst() -> list[int | str]:
+        return await asyncio.gather(*(submit(item) for item in range(1, 41)))
+
+    results = asyncio.run(burst())
+    writer.close()
     assert results == ["refused" if n % 7 == 0 else n * 10 for n in range(1, 41)]
-    assert sorted(item for batch in recorder.batches for item in batch) == list(range(1, 41))
-    assert len(recorder.batches) < 40  # callers that waited were written together
-    assert max(len(batch) for batch in recorder.batches) > 1
+    assert [item for batch in recorder.batches for item in batch] == list(range(1, 41))
+    # All forty were waiting before the first write began: batches of at most 15.
+    assert [len(batch) for batch in recorder.batches] == [15, 15, 10]
+    assert all(name.startswith("kesu-group-write") for name in recorder.threads)
 
 
-def test_a_failed_write_fails_its_batch_and_the_next_caller_still_writes() -> None:
-    calls: list[Sequence[str]] = []
+def test_a_failed_write_fails_its_batch_and_the_next_request_still_writes() -> None:
+    calls: list[list[str]] = []
 
     def write(items: Sequence[str]) -> list[str | Exception]:
-        calls.append(items)
+        calls.append(list(items))
         if "boom" in items:
             raise RuntimeError("database unreachable")
         return [item.upper() for item in items]
 
     writer: GroupWriter[str, str] = GroupWriter(write)
-    with pytest.raises(RuntimeError, match="unreachable"):
-        writer.submit("boom")
-    assert writer.submit("fine") == "FINE"
-    assert [list(batch) for batch in calls] == [["boom"], ["fine"]]
+
+    async def scenario() -> str:
+        with pytest.raises(RuntimeError, match="unreachable"):
+            await writer.submit("boom")
+        return await writer.submit("fine")
+
+    assert asyncio.run(scenario()) == "FINE"
+    assert writer.write_now("now") == "NOW"
+    writer.close()
+    assert calls == [["boom"], ["fine"], ["now"]]

@@ -1,18 +1,20 @@
-"""Group commit: concurrent writers of one process share a transaction instead of queueing.
+"""Group commit: concurrent requests of one process share a write transaction.
 
-Each caller hands its item over and waits. Whichever caller finds no write in progress becomes
-the writer: it takes every item waiting (its own among them), writes them in one transaction,
-hands each caller its own result and lets the next waiting caller take over. A caller returns
-only once its item is committed, so an answer still means "stored". Under load, one BEGIN and
-one COMMIT serve many requests, and on SQLite the writers no longer queue for the file's single
-write lock one by one; with one caller at a time it is a plain transaction per item.
+Each request hands its item over and awaits its outcome. While no write is in progress the first
+item starts one; items that arrive meanwhile wait and go together in the next. A request is
+answered only once its item is committed, so an answer still means "stored". Under load, one
+BEGIN and one COMMIT serve many requests, no request holds a thread while it waits, and on
+SQLite the writers no longer queue for the file's single write lock one by one; with one
+request at a time it is a plain transaction per item.
+
+The writes run on one thread of the writer's own, outside the event loop.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -23,66 +25,58 @@ WriteBatch = Callable[[Sequence[Item]], Sequence[Outcome | Exception]]
 error that item's caller should raise (the others' items stay written)."""
 
 
-@dataclass(eq=False)
-class _Slot(Generic[Item, Outcome]):
-    item: Item
-    done: bool = False
-    outcome: Outcome | None = None
-    error: BaseException | None = None
-
-    def result(self) -> Outcome:
-        if self.error is not None:
-            raise self.error
-        if self.outcome is None:
-            raise RuntimeError("a group write finished without an outcome for an item")
-        return self.outcome
-
-
 class GroupWriter(Generic[Item, Outcome]):
     """One per process and kind of write; ``max_batch`` bounds one transaction."""
 
     def __init__(self, write: WriteBatch[Item, Outcome], *, max_batch: int = 100) -> None:
         self._write = write
         self._max_batch = max_batch
-        self._changed = threading.Condition()
-        self._waiting: list[_Slot[Item, Outcome]] = []
-        self._writing = False
+        self._waiting: list[tuple[Item, asyncio.Future[Outcome]]] = []
+        self._writing: asyncio.Task[None] | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-group-write")
 
-    def submit(self, item: Item) -> Outcome:
+    async def submit(self, item: Item) -> Outcome:
         """Write ``item`` (with whatever else is waiting) and return its outcome."""
-        slot: _Slot[Item, Outcome] = _Slot(item)
-        with self._changed:
-            self._waiting.append(slot)
-        while True:
-            with self._changed:
-                while self._writing and not slot.done:
-                    self._changed.wait()
-                if slot.done:
-                    return slot.result()
-                self._writing = True
+        outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, outcome))
+        if self._writing is None:
+            self._writing = asyncio.create_task(self._write_waiting())
+        return await outcome
+
+    def write_now(self, item: Item) -> Outcome:
+        """The same write for a caller without an event loop (the command line, tests)."""
+        (outcome,) = self._write([item])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def _write_waiting(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: self._max_batch]
-            self._run(batch)
-
-    def _run(self, batch: list[_Slot[Item, Outcome]]) -> None:
-        try:
-            outcomes = self._write([slot.item for slot in batch])
-            if len(outcomes) != len(batch):
-                raise RuntimeError("a group write returned the wrong number of outcomes")
-            for slot, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, Exception):
-                    slot.error = outcome
-                else:
-                    slot.outcome = outcome
-        except Exception as error:
-            # Nothing of the batch is known to be written: every caller gets the error.
-            for slot in batch:
-                slot.error = error
+                try:
+                    outcomes = await loop.run_in_executor(
+                        self._thread, self._write, [item for item, _ in batch]
+                    )
+                    if len(outcomes) != len(batch):
+                        raise RuntimeError("a group write returned the wrong number of outcomes")
+                except Exception as error:
+                    # Nothing of the batch is known to be written: every request gets the error.
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():  # the request went away; its item is written all the same
+                        continue
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
         finally:
-            with self._changed:
-                self._writing = False
-                for slot in batch:
-                    slot.done = True
-                    if slot.outcome is None and slot.error is None:  # interrupted
-                        slot.error = RuntimeError("the group write was interrupted")
-                self._changed.notify_all()
+            self._writing = None
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)

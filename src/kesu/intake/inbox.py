@@ -83,7 +83,7 @@ class Inbox:
 
     Concurrent requests of the process hand their rows to a ``GroupWriter``: one BEGIN, one
     multi-row INSERT and one COMMIT serve all of them, and each request answers once its row is
-    committed.
+    committed. The checks run on the event loop (they are pure and take microseconds).
     """
 
     def __init__(self, engine: Engine, registration: Registration, *, max_batch: int = 100) -> None:
@@ -93,7 +93,7 @@ class Inbox:
             self._write, max_batch=max_batch
         )
 
-    def accept(
+    async def accept(
         self,
         draft: ComplaintDraft,
         *,
@@ -106,17 +106,34 @@ class Inbox:
         submission once accepted always registers. With an ``idempotency_key``, a retry returns
         the first receipt and the same key with another body is refused.
         """
+        return await self._writer.submit(self._checked(draft, idempotency_key, agent))
+
+    def accept_now(
+        self,
+        draft: ComplaintDraft,
+        *,
+        idempotency_key: str | None = None,
+        agent: Actor | None = None,
+    ) -> Accepted:
+        """``accept`` for a caller without an event loop, in a transaction of its own."""
+        return self._writer.write_now(self._checked(draft, idempotency_key, agent))
+
+    def _checked(
+        self, draft: ComplaintDraft, idempotency_key: str | None, agent: Actor | None
+    ) -> _Submission:
         key = check_key(idempotency_key) if idempotency_key is not None else None
         complaints.check_draft_text(
             draft, max_description_chars=self.registration.policy.max_description_chars
         )
-        submission = _Submission(
+        return _Submission(
             key=key,
             digest=hash_request(draft),
             payload={"draft": draft.model_dump(mode="json"), "agent": _agent(agent)},
             received_at=self.registration.clock.now(),
         )
-        return self._writer.submit(submission)
+
+    def close(self) -> None:
+        self._writer.close()
 
     def _write(self, submissions: Sequence[_Submission]) -> list[Accepted | Exception]:
         try:

@@ -73,21 +73,31 @@ def actor_of(user: User) -> Actor:
 
 async def optional_user(request: Request, session: DbSession, kesu: KesuApp) -> User | None:
     """The signed-in staff member (bearer token or page session cookie), or None."""
-    if _token(request) is None:
+    if not has_token(request):
         return None
-    return await run_in_threadpool(user_of, request, session, kesu)
+    return await run_in_threadpool(_user_of, request, session, kesu)
 
 
 def _token(request: Request) -> str | None:
     return _bearer(request) or request.cookies.get(SESSION_COOKIE)
 
 
-def user_of(request: Request, session: Session, kesu: Kesu) -> User | None:
-    """``optional_user`` for a handler that opens its own session (in its thread)."""
+def has_token(request: Request) -> bool:
+    return _token(request) is not None
+
+
+def _user_of(request: Request, session: Session, kesu: Kesu) -> User | None:
     token = _token(request)
     if token is None:
         return None
     return accounts.authenticate(session, token=token, clock=kesu.clock)
+
+
+def staff_of(request: Request, kesu: Kesu) -> User | None:
+    """``optional_user`` for a handler without dependencies, in a session of its own (call it
+    in a thread: it reads the database)."""
+    with kesu.sessions() as session:
+        return _user_of(request, session, kesu)
 
 
 async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
