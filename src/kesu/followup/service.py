@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from kesu.accounts import permissions
@@ -23,7 +23,7 @@ from kesu.core.i18n import Language, label
 from kesu.core.text_limits import clean_text
 from kesu.db.engine import transaction
 from kesu.followup.errors import ArchiveIncomplete, NoVisitPending
-from kesu.followup.models import FollowUpVisit, SummaryEvaluation
+from kesu.followup.models import FollowUpVisit, ImprovementAction, SummaryEvaluation
 from kesu.followup.schemas import ArchiveCheck, VisitAnswer
 from kesu.handling.models import ContactRecord, RemedyProposal
 
@@ -167,29 +167,28 @@ def archive_check(
     session: Session, complaint: Complaint, language: Language = Language.ZH
 ) -> ArchiveCheck:
     """What the record still lacks before it may be archived (SPEC §5)."""
-    missing = []
-    if not session.scalar(select(exists().where(ContactRecord.complaint_id == complaint.id))):
-        missing.append("communication")
-    has_result = session.scalar(
+    # One statement for the three questions: the complaint page asks them on every view.
+    has_contact, has_result, has_visit = session.execute(
         select(
+            exists().where(ContactRecord.complaint_id == complaint.id),
             exists().where(
                 RemedyProposal.complaint_id == complaint.id, RemedyProposal.status == "approved"
-            )
+            ),
+            exists().where(
+                FollowUpVisit.complaint_id == complaint.id, FollowUpVisit.done_at.is_not(None)
+            ),
         )
-    )
+    ).one()
+    missing = []
+    if not has_contact:
+        missing.append("communication")
     if not has_result and complaint.status not in {
         Status.CLOSED,
         Status.RESOLVED,
         Status.FOLLOW_UP,
     }:
         missing.append("result")
-    if not session.scalar(
-        select(
-            exists().where(
-                FollowUpVisit.complaint_id == complaint.id, FollowUpVisit.done_at.is_not(None)
-            )
-        )
-    ):
+    if not has_visit:
         missing.append("follow_up")
     return ArchiveCheck(
         complete=not missing,
@@ -228,4 +227,18 @@ def archive_complaint(
 def has_evaluation(session: Session, complaint_id: int) -> bool:
     return bool(
         session.scalar(select(exists().where(SummaryEvaluation.complaint_id == complaint_id)))
+    )
+
+
+def evaluation_begun(session: Session, complaint_id: int) -> bool:
+    """Whether the complaint has an improvement action or a summary evaluation (one statement)."""
+    return bool(
+        session.scalar(
+            select(
+                or_(
+                    exists().where(ImprovementAction.complaint_id == complaint_id),
+                    exists().where(SummaryEvaluation.complaint_id == complaint_id),
+                )
+            )
+        )
     )

@@ -40,17 +40,19 @@ def _reason_label(code: str, detail: str, language: Language) -> str:
 
 def triage_view(session: Session, complaint: Complaint, language: Language) -> TriageRead | None:
     """The newest assessment of ``complaint`` with its reasons, or None if never assessed."""
-    decision = session.scalars(
-        select(TriageDecision)
+    # Whether staff corrected it comes with the decision, in the same statement.
+    row = session.execute(
+        select(
+            TriageDecision,
+            exists().where(TriageCorrection.complaint_id == complaint.id).label("corrected"),
+        )
         .where(TriageDecision.complaint_id == complaint.id)
         .order_by(TriageDecision.id.desc())
         .limit(1)
     ).first()
-    if decision is None:
+    if row is None:
         return None
-    corrected = session.scalar(
-        select(exists().where(TriageCorrection.complaint_id == complaint.id))
-    )
+    decision, corrected = row
     return _render(
         decision,
         category=complaint.category or decision.category,

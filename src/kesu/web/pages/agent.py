@@ -31,7 +31,6 @@ from kesu.escalation import queries as escalation_queries
 from kesu.escalation import service as escalation_service
 from kesu.escalation.service import LEVEL_LABELS, TOP_LEVEL
 from kesu.followup import evaluation as followup_evaluation
-from kesu.followup import queries as followup_queries
 from kesu.followup import service as followup_service
 from kesu.followup.schemas import ActionDraft, EvaluationCreate, VisitAnswer
 from kesu.handling import accountability as accountability_service
@@ -382,8 +381,7 @@ def _detail(
             "can_decide_accountability": may_approve,
             "can_evaluate": may_handle
             and status in {Status.FOLLOW_UP, Status.CLOSED}
-            and not followup_queries.actions(session, complaint_id=complaint.id)
-            and not followup_service.has_evaluation(session, complaint.id),
+            and not followup_service.evaluation_begun(session, complaint.id),
             "archive": followup_service.archive_check(session, complaint, language)
             if may_archive and status == Status.CLOSED
             else None,
