@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kesu.complaints.service import EvidenceLimits
 from kesu.complaints.storage import FileEvidenceStore
+from kesu.core.activity import RequestActivity
 from kesu.core.clock import Clock, SystemClock
 from kesu.db import registry
 from kesu.db.engine import make_engine, make_session_factory
@@ -37,6 +38,8 @@ class Kesu:
     triage_engine: TriageEngine
     inbox: Inbox
     """The API's intake inbox of this process (its group writer is per process)."""
+    activity: RequestActivity = field(default_factory=RequestActivity)
+    """Web requests in progress in this process; the embedded worker gives way to them."""
 
     @property
     def registration(self) -> Registration:

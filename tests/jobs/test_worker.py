@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typing_extensions import override
 
 from kesu.bootstrap import Kesu
 from kesu.core.clock import FixedClock
@@ -162,3 +163,45 @@ def test_two_workers_run_each_job_exactly_once(kesu: Kesu, session: Session) -> 
     assert runs == Counter(range(60))
     see_committed(session)
     assert {job.status for job in session.scalars(select(Job))} == {JobStatus.DONE}
+
+
+class _Stop(threading.Event):
+    """Records every rest of the worker and stops it after ``rounds`` of them."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__()
+        self.rests: list[float] = []
+        self.rounds = rounds
+
+    @override
+    def wait(self, timeout: float | None = None) -> bool:
+        self.rests.append(timeout or 0.0)
+        if len(self.rests) >= self.rounds:
+            self.set()
+        return self.is_set()
+
+
+def test_the_worker_gives_way_to_requests_after_rounds_that_found_work(
+    kesu: Kesu, session: Session, notifier: MemoryNotifier
+) -> None:
+    for _ in range(3):
+        file_complaint(kesu, session)  # six acknowledgements: three rounds of two
+    worker = Worker(
+        kesu.sessions,
+        registry.build_handlers(notifier=notifier, clock=kesu.clock),
+        kesu.clock,
+        WorkerConfig(batch_size=2, lease_seconds=60, max_attempts=3),
+    )
+    busy = _Stop(rounds=4)
+    worker.run_forever(busy, poll_seconds=5, give_way=lambda: True)
+    assert len(notifier.sent) == 6
+    # Three working rounds, each followed by a rest longer than nothing; then idle: the poll.
+    assert all(0 < rest < 5 for rest in busy.rests[:3])
+    assert busy.rests[3] == 5
+
+    for _ in range(2):
+        file_complaint(kesu, session)
+    quiet = _Stop(rounds=1)
+    worker.run_forever(quiet, poll_seconds=5, give_way=lambda: False)
+    assert len(notifier.sent) == 10  # no rest between working rounds: straight to the poll
+    assert quiet.rests == [5]

@@ -133,8 +133,13 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     worker_thread = None
     if kesu.settings.worker.embedded:
         worker = make_worker(kesu, name="embedded")
+        # One web process shares its interpreter with this worker, which gives way to its
+        # requests; several web processes are other processes, scheduled by the OS.
+        give_way = kesu.activity.busy if workers == 1 else None
         worker_thread = threading.Thread(
-            target=worker.run_forever, args=(stop, kesu.settings.worker.poll_seconds), daemon=True
+            target=worker.run_forever,
+            args=(stop, kesu.settings.worker.poll_seconds, give_way),
+            daemon=True,
         )
         worker_thread.start()
     click.echo(

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kesu import bootstrap
 from kesu.bootstrap import Kesu
+from kesu.core.activity import RequestActivity
 from kesu.settings import Settings
 from kesu.web import errors
 from kesu.web.api import admin as admin_api
@@ -65,7 +67,27 @@ def create_app(kesu: Kesu) -> FastAPI:
     app.include_router(analytics_pages.router)
     app.include_router(language_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(CountRequests, activity=kesu.activity)
     return app
+
+
+class CountRequests:
+    """Counts the requests in progress (``Kesu.activity``): a plain ASGI layer, a few
+    microseconds a request."""
+
+    def __init__(self, app: ASGIApp, activity: RequestActivity) -> None:
+        self.app = app
+        self.activity = activity
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.activity.started()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.activity.finished()
 
 
 def freeze_startup_objects() -> None:
