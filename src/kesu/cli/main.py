@@ -4,6 +4,7 @@ audit chain."""
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 import threading
@@ -133,12 +134,9 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     worker_thread = None
     if kesu.settings.worker.embedded:
         worker = make_worker(kesu, name="embedded")
-        # One web process shares its interpreter with this worker, which gives way to its
-        # requests; several web processes are other processes, scheduled by the OS.
-        give_way = kesu.activity.busy if workers == 1 else None
         worker_thread = threading.Thread(
-            target=worker.run_forever,
-            args=(stop, kesu.settings.worker.poll_seconds, give_way),
+            target=_run_embedded,
+            args=(worker, stop, kesu, workers),
             daemon=True,
         )
         worker_thread.start()
@@ -165,6 +163,24 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
         if worker_thread is not None:
             worker_thread.join(timeout=10)
         kesu.dispose()
+
+
+BACKGROUND_NICENESS = 10
+"""The embedded worker's CPU priority beside separate web processes: about a tenth of a core's
+share against a web process when both want the same core."""
+
+
+def _run_embedded(worker: Worker, stop: threading.Event, kesu: Kesu, web_processes: int) -> None:
+    if web_processes == 1:
+        # It shares its interpreter (and lock) with the one web process: it gives way to the
+        # requests in progress itself.
+        worker.run_forever(stop, kesu.settings.worker.poll_seconds, kesu.activity.busy)
+        return
+    if sys.platform.startswith("linux"):
+        # Several web processes are other processes: the kernel keeps this thread (a thread is
+        # its own task on Linux) from taking their CPU time while they answer requests.
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+    worker.run_forever(stop, kesu.settings.worker.poll_seconds)
 
 
 @main.command()
