@@ -120,19 +120,21 @@ def _contact_matches(complaint: Complaint, contact: str) -> bool:
 def _timeline(
     session: Session, complaint: Complaint, *, public_only: bool, language: Language
 ) -> list[TimelineEventRead]:
-    query = select(TimelineEvent).where(TimelineEvent.complaint_id == complaint.id)
+    # Plain rows of the columns shown: a timeline is read on every view of a complaint.
+    query = select(*_TIMELINE_COLUMNS).where(TimelineEvent.complaint_id == complaint.id)
     if public_only:
         query = query.where(TimelineEvent.is_public.is_(True))
     customer_ref = f"{ActorKind.CUSTOMER.value}:{complaint.customer_id}"
 
-    def shown_name(event: TimelineEvent) -> str:
+    def shown_name(event: _TimelineRow) -> str:
         # The customer sees that the centre acted, not which member of staff did it.
         if public_only and event.actor != customer_ref:
             return "客服中心" if language is Language.ZH else "Complaint centre"
         if event.actor == SYSTEM.ref:
             # Stored under its Chinese name like any actor, but it is the software, not a person.
             return "系统" if language is Language.ZH else "System"
-        return event.actor_name
+        name: str = event.actor_name
+        return name
 
     return [
         TimelineEventRead(
@@ -145,11 +147,24 @@ def _timeline(
             note=event.note,
             detail=_detail(event),
         )
-        for event in session.scalars(query.order_by(TimelineEvent.id))
+        for event in session.execute(query.order_by(TimelineEvent.id))
     ]
 
 
-def _detail(event: TimelineEvent) -> str | None:
+_TIMELINE_COLUMNS = (
+    TimelineEvent.at,
+    TimelineEvent.kind,
+    TimelineEvent.actor,
+    TimelineEvent.actor_name,
+    TimelineEvent.from_status,
+    TimelineEvent.to_status,
+    TimelineEvent.note,
+    TimelineEvent.data,
+)
+_TimelineRow = Row[datetime, str, str, str, str | None, str | None, str | None, dict[str, Any]]
+
+
+def _detail(event: _TimelineRow) -> str | None:
     if event.kind in {EventKind.ASSIGNED, EventKind.REASSIGNED}:
         names = [event.data.get("department_name"), event.data.get("assignee_name")]
         return " / ".join(str(name) for name in names if name) or None
@@ -173,8 +188,16 @@ def public_view(session: Session, complaint: Complaint, language: Language) -> C
 
 
 def staff_view(session: Session, complaint: Complaint, language: Language) -> ComplaintRead:
-    evidence = session.scalars(
-        select(Evidence).where(Evidence.complaint_id == complaint.id).order_by(Evidence.id)
+    evidence = session.execute(
+        select(
+            Evidence.id,
+            Evidence.filename,
+            Evidence.content_type,
+            Evidence.size_bytes,
+            Evidence.sha256,
+        )
+        .where(Evidence.complaint_id == complaint.id)
+        .order_by(Evidence.id)
     )
     return ComplaintRead(
         id=complaint.id,
