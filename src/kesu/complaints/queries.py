@@ -501,6 +501,27 @@ def list_complaints(
     session: Session, viewer: Actor, query: ComplaintFilter, language: Language
 ) -> list[ComplaintSummary]:
     """Newest first, for staff who may view complaints."""
+    return [
+        ComplaintSummary(
+            id=row.id,
+            tracking_number=row.tracking_number,
+            status=row.status,
+            status_label=label(STATUS_LABELS, row.status, language),
+            complainant_name=row.complainant_name,
+            channel=row.channel,
+            target=row.target,
+            category=row.category,
+            priority=row.priority,
+            received_at=row.received_at,
+            version=row.version,
+        )
+        for row in summary_rows(session, viewer, query)
+    ]
+
+
+def summary_rows(session: Session, viewer: Actor, query: ComplaintFilter) -> list[Row[Any]]:
+    """``list_complaints`` as plain rows of the summary columns, for a page that shows them in
+    its own form (the staff queue) without a model per row."""
     if viewer.kind is not ActorKind.USER or not permissions.allows(
         viewer.role, permissions.Permission.VIEW_COMPLAINTS
     ):
@@ -546,19 +567,4 @@ def list_complaints(
         if query.before_id is not None:
             statement = statement.where(Complaint.id < query.before_id)
         rows = list(session.execute(statement))
-    return [
-        ComplaintSummary(
-            id=row.id,
-            tracking_number=row.tracking_number,
-            status=row.status,
-            status_label=label(STATUS_LABELS, row.status, language),
-            complainant_name=row.complainant_name,
-            channel=row.channel,
-            target=row.target,
-            category=row.category,
-            priority=row.priority,
-            received_at=row.received_at,
-            version=row.version,
-        )
-        for row in rows
-    ]
+    return rows

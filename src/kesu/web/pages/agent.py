@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from kesu.accounts import permissions
@@ -22,7 +23,7 @@ from kesu.complaints import lifecycle, queries, service
 from kesu.complaints.events import EventKind
 from kesu.complaints.lifecycle import COMMAND_ACTIONS, STATUS_LABELS, Action, Status
 from kesu.complaints.models import CHANNEL_LABELS
-from kesu.complaints.schemas import ComplaintSummary, TimelineEventRead
+from kesu.complaints.schemas import TimelineEventRead
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Labels, Language, label
 from kesu.customers.service import TAG_LABELS, CustomerTag
@@ -188,7 +189,7 @@ def queue(
     # A choice the form never offers (an edited link) filters nothing rather than failing.
     sla_state = queries.SlaState(sla) if sla in set(queries.SlaState) else None
     tag = CustomerTag(customer_tag) if customer_tag in set(CustomerTag) else None
-    rows = queries.list_complaints(
+    rows = queries.summary_rows(
         session,
         actor_of(user),
         queries.ComplaintFilter(
@@ -206,7 +207,6 @@ def queue(
             before_id=before_id,
             limit=QUEUE_PAGE,
         ),
-        language,
     )
     departments = queries.departments(session)
     department_names = {d.id: d.name for d in departments}
@@ -285,11 +285,12 @@ class _QueueRow:
 
 
 def _queue_rows(
-    rows: list[ComplaintSummary], sla_of: dict[int, queries.SlaState], language: Language
+    rows: list[Row[Any]], sla_of: dict[int, queries.SlaState], language: Language
 ) -> list[_QueueRow]:
     sla_labels = _labels(queries.SLA_STATE_LABELS, language)
     categories = _labels(CATEGORY_LABELS, language)
     channels = _labels(CHANNEL_LABELS, language)
+    statuses = _labels(STATUS_LABELS, language)
     shown = []
     for row in rows:
         sla = sla_of.get(row.id)
@@ -302,7 +303,7 @@ def _queue_rows(
                 sla_label=sla_labels[sla] if sla is not None else "",
                 category_label=categories.get(row.category, row.category) if row.category else "—",
                 status=row.status,
-                status_label=row.status_label,
+                status_label=statuses.get(row.status, row.status),
                 complainant_name=row.complainant_name,
                 target=row.target,
                 channel_label=channels.get(row.channel, row.channel),
