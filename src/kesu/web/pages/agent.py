@@ -221,7 +221,7 @@ def queue(
     chosen_tag = tag.value if tag is not None else ""
     selected = set(status or ())
     # Every menu as (value, text, selected) and every row's cells in the reader's language,
-    # made here once: a label looked up per cell by the template cost more than the queries.
+    # made here once: looked up by the template, each label was a context call per cell.
     return render(
         request,
         "agent/queue.html",
