@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from kesu.bootstrap import Kesu
 from kesu.complaints import service as complaints_service
 from kesu.complaints.models import Complaint, TimelineEvent
+from kesu.core.actors import SYSTEM
 from kesu.core.clock import FixedClock
 from kesu.db import migrate
 from kesu.db.models import Job
@@ -210,10 +211,11 @@ def test_a_submission_that_cannot_register_waits_without_holding_back_the_others
     broken = _submission(session, "KS261123-BROKEN")
     assert broken.status == SubmissionStatus.FAILED
     assert broken.attempts == inbox.MAX_ATTEMPTS
-    state = inbox.inbox_state(session)
+    state = inbox.inbox_state(session, SYSTEM)
     assert (state.pending, state.failed) == (0, 1)
-    assert inbox.retry_failed(session) == 1
-    assert inbox.inbox_state(session).pending == 1
+    assert [failure.tracking_number for failure in state.failures] == ["KS261123-BROKEN"]
+    assert inbox.retry_failed(session, SYSTEM, clock) == 1
+    assert inbox.inbox_state(session, SYSTEM).pending == 1
 
 
 def test_the_worker_registers_pending_submissions_in_its_rounds(

@@ -271,9 +271,13 @@ def intake_group() -> None:
 def intake_status() -> None:
     """How many accepted complaints wait for registration, and how many failed."""
     with _opened() as kesu, kesu.sessions() as session:
-        state = inbox.inbox_state(session)
+        state = inbox.inbox_state(session, SYSTEM)
         oldest = state.oldest_pending.isoformat() if state.oldest_pending else "-"
         click.echo(f"pending {state.pending}  failed {state.failed}  oldest pending {oldest}")
+        for failure in state.failures:
+            click.echo(
+                f"  failed {failure.tracking_number} ×{failure.attempts}: {failure.last_error}"
+            )
 
 
 @intake_group.command("register")
@@ -283,7 +287,7 @@ def intake_register() -> None:
         registered = 0
         while count := inbox.register_pending(session, kesu.registration):
             registered += count
-        state = inbox.inbox_state(session)
+        state = inbox.inbox_state(session, SYSTEM)
         click.echo(f"{registered} registered; pending {state.pending}, failed {state.failed}")
 
 
@@ -291,7 +295,7 @@ def intake_register() -> None:
 def intake_retry() -> None:
     """Put failed submissions back in line, once the cause of the failure is mended."""
     with _opened() as kesu, kesu.sessions() as session:
-        click.echo(f"{inbox.retry_failed(session)} submissions queued again")
+        click.echo(f"{inbox.retry_failed(session, SYSTEM, kesu.clock)} submissions queued again")
 
 
 @main.group()

@@ -26,12 +26,16 @@ from sqlalchemy import Connection, Engine, Select, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kesu.accounts import permissions
+from kesu.accounts.permissions import Permission
+from kesu.audit import service as audit
 from kesu.complaints import queries
 from kesu.complaints import service as complaints
 from kesu.complaints.lifecycle import Status
 from kesu.complaints.models import Complaint
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
+from kesu.core.clock import Clock
 from kesu.db.batching import GroupWriter
 from kesu.db.engine import transaction, write_transaction
 from kesu.intake.errors import IdempotencyKeyReused
@@ -408,14 +412,28 @@ def access_by_tracking_number(
 
 
 @dataclass(frozen=True)
+class FailedSubmission:
+    tracking_number: str
+    received_at: datetime
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
 class InboxState:
     pending: int
     failed: int
     oldest_pending: datetime | None
+    failures: list[FailedSubmission]
+    """The newest failed submissions (at most ``FAILURES_SHOWN``), for an operator to read."""
 
 
-def inbox_state(session: Session) -> InboxState:
-    """How many submissions wait for registration, how many failed, since when the oldest waits."""
+FAILURES_SHOWN = 20
+
+
+def inbox_state(session: Session, viewer: Actor) -> InboxState:
+    """How many submissions wait for registration and since when; which failed, and why."""
+    permissions.require(viewer.role, Permission.MANAGE_SETTINGS)
     counts: dict[str, int] = dict(
         session.execute(
             select(IntakeSubmission.status, func.count())
@@ -428,22 +446,48 @@ def inbox_state(session: Session) -> InboxState:
             IntakeSubmission.status == SubmissionStatus.PENDING
         )
     )
+    failures = [
+        FailedSubmission(row.tracking_number, row.received_at, row.attempts, row.last_error)
+        for row in session.execute(
+            select(
+                IntakeSubmission.tracking_number,
+                IntakeSubmission.received_at,
+                IntakeSubmission.attempts,
+                IntakeSubmission.last_error,
+            )
+            .where(IntakeSubmission.status == SubmissionStatus.FAILED)
+            .order_by(IntakeSubmission.id.desc())
+            .limit(FAILURES_SHOWN)
+        )
+    ]
     return InboxState(
         pending=counts.get(SubmissionStatus.PENDING, 0),
         failed=counts.get(SubmissionStatus.FAILED, 0),
         oldest_pending=oldest,
+        failures=failures,
     )
 
 
-def retry_failed(session: Session) -> int:
-    """Put every failed submission back in line (after the cause is mended); returns how many."""
+def retry_failed(session: Session, actor: Actor, clock: Clock) -> int:
+    """Put every failed submission back in line (once the cause is mended); returns how many."""
+    permissions.require(actor.role, Permission.MANAGE_SETTINGS)
     with transaction(session):
-        ids = list(
+        numbers = list(
             session.scalars(
                 update(IntakeSubmission)
                 .where(IntakeSubmission.status == SubmissionStatus.FAILED)
                 .values(status=SubmissionStatus.PENDING, attempts=0, retry_at=None)
-                .returning(IntakeSubmission.id)
+                .returning(IntakeSubmission.tracking_number)
             )
         )
-        return len(ids)
+        if numbers:
+            audit.record(
+                session,
+                at=clock.now(),
+                actor=actor.ref,
+                action="intake.retried",
+                subject_type="intake_submission",
+                subject_id="failed",
+                data={"count": len(numbers), "tracking_numbers": sorted(numbers)},
+            )
+        return len(numbers)

@@ -29,3 +29,24 @@ class IntakeReceipt(BaseModel):
     received_at: datetime
     first_response_hours: int
     track_url: str
+
+
+class FailedSubmissionRead(BaseModel):
+    tracking_number: str
+    received_at: datetime
+    attempts: int
+    last_error: str | None
+
+
+class InboxRead(BaseModel):
+    """The API's intake inbox (受理队列): what waits for registration, and what failed."""
+
+    pending: int
+    failed: int
+    oldest_pending: datetime | None
+    failures: list[FailedSubmissionRead]
+    """The newest failed submissions, at most 20."""
+
+
+class InboxRetried(BaseModel):
+    queued: int

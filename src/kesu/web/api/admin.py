@@ -1,5 +1,6 @@
 """REST API of administration: departments, staff accounts, SLA policy changes and calendar days,
-the cause catalogue's switches and the reply-template catalogue. Writes are for administrators."""
+the cause catalogue's switches, the reply-template catalogue and the intake inbox. Writes are for
+administrators."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from kesu.handling import queries as handling_queries
 from kesu.handling import service as handling_service
 from kesu.handling.replies import ReplyTemplateEntry, ReplyTemplateWrite, Situation
 from kesu.handling.schemas import CauseRead
+from kesu.intake import inbox
+from kesu.intake.schemas import InboxRead, InboxRetried
 from kesu.sla import queries as sla_queries
 from kesu.sla import service as sla_service
 from kesu.sla.schemas import CalendarDayWrite, PolicyCreate, PolicyRead
@@ -308,3 +311,16 @@ def _entry(session: DbSession, category: str, situation: Situation) -> ReplyTemp
         for entry in handling_queries.reply_template_catalogue(session, category)
         if entry.situation == situation
     )
+
+
+@router.get("/intake/inbox", tags=["intake"], responses=_FORBIDDEN)
+def intake_inbox(session: DbSession, user: CurrentUser) -> InboxRead:
+    """What the API accepted and the worker has not registered yet, and what failed (administrators)."""
+    state = inbox.inbox_state(session, actor_of(user))
+    return InboxRead.model_validate(state, from_attributes=True)
+
+
+@router.post("/intake/inbox/retry", tags=["intake"], responses=_FORBIDDEN)
+def retry_intake(session: DbSession, user: CurrentUser, kesu: KesuApp) -> InboxRetried:
+    """Put failed submissions back in line once the cause is mended (administrators; audited)."""
+    return InboxRetried(queued=inbox.retry_failed(session, actor_of(user), kesu.clock))

@@ -43,6 +43,7 @@ from kesu.handling import queries as handling_queries
 from kesu.handling import service as handling_service
 from kesu.handling.replies import ReplyTemplateWrite
 from kesu.handling.schemas import CauseCreate
+from kesu.intake import inbox
 from kesu.routing import queries as routing_queries
 from kesu.routing import service as routing_service
 from kesu.routing.schemas import RuleDraft, Strategy
@@ -96,6 +97,7 @@ SECTIONS = (
     Section(f"{HUB}/replies", N_("答复模板"), N_("各类投诉在各个环节给客户的答复措辞。")),
     Section(f"{HUB}/causes", N_("原因目录"), N_("调查记录中选用的根本原因。")),
     Section(f"{HUB}/routing", N_("派单规则"), N_("新投诉按规则派给责任部门和处理人。")),
+    Section(f"{HUB}/intake", N_("受理队列"), N_("接口已受理、等待登记的投诉，以及登记失败的。")),
 )
 
 
@@ -1132,3 +1134,31 @@ async def import_rules(
     if problem is not None:
         return _routing(request, session, kesu, user, problem=problem, failed="import")
     return _saved(f"{HUB}/routing")
+
+
+# 受理队列 the API's intake inbox --------------------------------------------------------------
+
+
+@router.get(f"{HUB}/intake", response_class=HTMLResponse, response_model=None)
+def intake_inbox(
+    request: Request, session: DbSession, kesu: KesuApp, user: OptionalUser
+) -> Response:
+    if user is None:
+        return to_login(request)
+    state = inbox.inbox_state(session, actor_of(user))
+    return _page(request, kesu, user, "admin/intake.html", {"state": state})
+
+
+@router.post(f"{HUB}/intake/retry", response_model=None)
+def retry_intake(
+    request: Request,
+    session: DbSession,
+    kesu: KesuApp,
+    user: OptionalUser,
+    csrf: Annotated[str, Form()],
+) -> Response:
+    if user is None:
+        return to_login(request)
+    check_csrf(request, kesu, csrf)
+    inbox.retry_failed(session, actor_of(user), kesu.clock)
+    return _saved(f"{HUB}/intake")
