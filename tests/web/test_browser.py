@@ -6,6 +6,8 @@ saved as a full-page screenshot under artifacts/screenshots/ for a visual review
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import socket
 import threading
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from kesu.accounts import service as accounts
@@ -30,6 +32,7 @@ from kesu.followup import service as followup
 from kesu.followup.models import FollowUpVisit
 from kesu.handling import remedies
 from kesu.handling.schemas import RemedyCreate, RemedyKind
+from kesu.intake.models import IntakeSubmission, SubmissionStatus
 from kesu.jobs import registry
 from kesu.jobs.worker import Worker, WorkerConfig
 from kesu.web.app import create_app
@@ -373,3 +376,71 @@ def test_an_administrator_keeps_the_cause_catalogue(
     row.get_by_role("button", name="停用").click()
     expect(page.locator("table.queue tr", has_text="PACKING_DAMAGE")).to_contain_text("已停用")
     screenshot(page, "admin-causes")
+
+
+def test_a_complaint_sent_through_the_api_tracks_at_once_and_the_inbox_page_shows_failures(
+    live_server: str, page: Page, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    body = {
+        "complainant_name": "刘女士",
+        "phone": PHONE,
+        "target": "悦享乳业 纯牛奶 250ml×12",
+        "description": "11月20日买的一箱牛奶，打开第二盒就发现结块发酸，还没过期。",
+        "demands": ["refund"],
+        "channel": "ecommerce",
+    }
+    host, port = live_server.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request(
+        "POST",
+        "/api/v1/complaints",
+        body=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    answer = connection.getresponse()
+    assert answer.status == 202
+    number = json.loads(answer.read())["tracking_number"]
+    connection.close()
+    # No worker runs here: the customer's look-up registers the complaint on the spot.
+    page.goto(f"{live_server}/track")
+    page.get_by_label("受理编号").fill(number)
+    page.get_by_label("联系电话或邮箱").fill(PHONE)
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("body")).to_contain_text(number)
+    expect(page.locator("body")).to_contain_text("悦享乳业")
+    screenshot(page, "portal-track-api")
+
+    session.execute(
+        insert(IntakeSubmission).values(
+            tracking_number="KS261123-FA7LED",
+            status=SubmissionStatus.FAILED,
+            received_at=kesu.clock.now(),
+            payload={"draft": {}, "agent": None},
+            request_hash="0" * 64,
+            attempts=8,
+            last_error="ValidationError: 3 validation errors for ComplaintDraft",
+        )
+    )
+    session.commit()
+    accounts.create_user(
+        session,
+        username="wangjing",
+        display_name="王静",
+        role=Role.ADMIN,
+        password=PASSWORD,
+        clock=kesu.clock,
+    )
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill("wangjing")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/agent/admin")
+    page.get_by_role("link", name="受理队列").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("受理队列")
+    expect(page.locator("#inbox-failed")).to_have_text("1")
+    expect(page.locator("table.queue")).to_contain_text("ValidationError")
+    screenshot(page, "admin-intake")
+    page.get_by_role("button", name="排除原因后重新登记").click()
+    expect(page.locator(".admin-notice")).to_be_visible()
+    expect(page.locator("#inbox-failed")).to_have_text("0")
+    expect(page.locator("#inbox-pending")).to_have_text("1")
