@@ -5,6 +5,9 @@
 Measures, for the same complaint text, complaints per second for:
 - full intake: the ``submit_complaint`` workflow (customer match, complaint, timeline, audit chain,
   acknowledgement notifications and their outbox jobs), one transaction per complaint;
+- the API's inbox: ``Inbox.accept_now`` (checks, one INSERT of the submission), one transaction
+  per complaint, then ``register_pending`` registering those submissions in its batches (the same
+  workflow as full intake, several complaints per transaction);
 - the floor: a bare INSERT of the same complaint row, one transaction per row.
 Prints medians and min–max over the repeats and the ratio full/floor. Without --database-url it
 uses a fresh SQLite file; with a PostgreSQL URL it empties that database's public schema first.
@@ -30,6 +33,7 @@ from kesu.complaints.schemas import ComplaintDraft
 from kesu.customers.models import Customer
 from kesu.db import migrate
 from kesu.db.engine import make_engine
+from kesu.intake import inbox
 from kesu.intake import service as intake
 from kesu.settings import Settings
 
@@ -81,6 +85,26 @@ def run_intake(url: str, data_dir: Path, count: int, offset: int) -> float:
     elapsed = time.perf_counter() - started
     kesu.dispose()
     return count / elapsed
+
+
+def run_inbox(url: str, data_dir: Path, count: int, offset: int) -> tuple[float, float]:
+    """Accepted per second, then registered per second."""
+    kesu = bootstrap.build(Settings(data_dir=data_dir, database_url=url))
+    drafts = [_draft(offset + n) for n in range(count)]
+    started = time.perf_counter()
+    for draft in drafts:
+        kesu.inbox.accept_now(draft)
+    accepted = count / (time.perf_counter() - started)
+    started = time.perf_counter()
+    registered = 0
+    with kesu.sessions() as session:
+        while done := inbox.register_pending(session, kesu.registration):
+            registered += done
+    if registered != count:
+        raise RuntimeError(f"registered {registered} of {count} accepted complaints")
+    registering = count / (time.perf_counter() - started)
+    kesu.dispose()
+    return accepted, registering
 
 
 def run_floor(url: str, count: int, offset: int) -> float:
@@ -136,10 +160,15 @@ def main() -> None:
         data_dir = Path(tmp)
         url = args.database_url or f"sqlite:///{data_dir / 'bench.sqlite3'}"
         _fresh(url)
-        full, floor = [], []
+        full, accepted, registered, floor = [], [], [], []
         for repeat in range(args.repeats):
-            # Interleaved so that drift on a noisy machine hits both series alike.
+            # Interleaved so that drift on a noisy machine hits every series alike.
             full.append(run_intake(url, data_dir, args.count, offset=repeat * args.count))
+            accept, register = run_inbox(
+                url, data_dir, args.count, offset=(args.repeats + repeat) * args.count
+            )
+            accepted.append(accept)
+            registered.append(register)
             floor.append(run_floor(url, args.count, offset=repeat * args.count))
         dialect = make_engine(url).dialect.name
     ratio = statistics.median(full) / statistics.median(floor)
@@ -149,11 +178,23 @@ def main() -> None:
     print(f"{args.count} complaints × {args.repeats} repeats, one transaction each")
     print("| measure | complaints/s (median) | min–max |")
     print("| --- | ---: | ---: |")
-    for name, series in (("full intake (service)", full), ("bare INSERT (floor)", floor)):
+    for name, series in (
+        ("full intake (service)", full),
+        ("inbox: accept", accepted),
+        ("inbox: register in batches", registered),
+        ("bare INSERT (floor)", floor),
+    ):
         print(
             f"| {name} | {statistics.median(series):,.0f} | {min(series):,.0f}–{max(series):,.0f} |"
         )
     print(f"| ratio full / floor | {ratio:.2f} | |")
+    print(
+        f"| ratio accept / floor | {statistics.median(accepted) / statistics.median(floor):.2f} | |"
+    )
+    print(
+        f"| ratio batched registration / full intake | "
+        f"{statistics.median(registered) / statistics.median(full):.2f} | |"
+    )
 
 
 if __name__ == "__main__":
