@@ -419,18 +419,19 @@ def revoke_token(session: Session, *, token: str, clock: Clock) -> None:
 
 def authenticate(session: Session, *, token: str, clock: Clock) -> User:
     """The active user a token belongs to; raises ``InvalidToken`` otherwise."""
+    # Every signed-in request runs this: the token's two dates as plain columns, not an object.
     row = session.execute(
-        select(AccessToken, User)
+        select(AccessToken.revoked_at, AccessToken.expires_at, User)
         .join(User, User.id == AccessToken.user_id)
         .where(AccessToken.token_hash == _token_hash(token))
     ).first()
     if row is None:
         raise InvalidToken()
-    access, user = row
+    revoked_at, expires_at, user = row
     now = clock.now()
     if (
-        access.revoked_at is not None
-        or (access.expires_at is not None and access.expires_at <= now)
+        revoked_at is not None
+        or (expires_at is not None and expires_at <= now)
         or not user.is_active
     ):
         raise InvalidToken()
