@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from kesu.bootstrap import Kesu
+from kesu.web.app import create_app
+
 
 def test_echo_returns_the_body_as_sent(client: TestClient) -> None:
     body = {"text": "热水器漏水，客服态度差 😡 JSQ25-12"}
@@ -37,3 +40,20 @@ def test_a_body_that_is_not_json_is_refused_with_a_code(client: TestClient) -> N
 def test_echo_is_documented_as_the_http_floor(client: TestClient) -> None:
     operation = client.get("/openapi.json").json()["paths"]["/api/v1/echo"]["post"]
     assert "request overhead" in operation["description"]
+
+
+def test_requests_in_progress_are_counted_for_the_embedded_worker(kesu: Kesu) -> None:
+    app = create_app(kesu)
+    seen: list[bool] = []
+
+    @app.get("/probe")
+    def probe() -> dict[str, bool]:
+        seen.append(kesu.activity.busy())
+        return {}
+
+    with TestClient(app) as client:
+        assert not kesu.activity.busy()
+        client.get("/probe")
+        client.get("/no-such-page")  # answered by the app too, counted and finished alike
+        assert not kesu.activity.busy()
+    assert seen == [True]
