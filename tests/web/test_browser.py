@@ -346,9 +346,8 @@ def test_supervisor_approves_customer_answers_and_the_case_closes(
     screenshot(page, "agent-closed")
 
 
-def test_an_administrator_keeps_the_cause_catalogue(
-    live_server: str, page: Page, kesu: Kesu, session: Session, personas: Personas
-) -> None:
+def sign_in_new_administrator(page: Page, base_url: str, kesu: Kesu, session: Session) -> None:
+    """王静, the installation's administrator, signs in to the pages."""
     accounts.create_user(
         session,
         username="wangjing",
@@ -357,10 +356,16 @@ def test_an_administrator_keeps_the_cause_catalogue(
         password=PASSWORD,
         clock=kesu.clock,
     )
-    page.goto(f"{live_server}/login")
+    page.goto(f"{base_url}/login")
     page.get_by_label("用户名").fill("wangjing")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+
+
+def test_an_administrator_keeps_the_cause_catalogue(
+    live_server: str, page: Page, kesu: Kesu, session: Session, personas: Personas
+) -> None:
+    sign_in_new_administrator(page, live_server, kesu, session)
     page.get_by_role("link", name="系统管理").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("系统管理")
     screenshot(page, "admin-hub")
@@ -422,18 +427,7 @@ def test_a_complaint_sent_through_the_api_tracks_at_once_and_the_inbox_page_show
         )
     )
     session.commit()
-    accounts.create_user(
-        session,
-        username="wangjing",
-        display_name="王静",
-        role=Role.ADMIN,
-        password=PASSWORD,
-        clock=kesu.clock,
-    )
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("wangjing")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in_new_administrator(page, live_server, kesu, session)
     page.goto(f"{live_server}/agent/admin")
     page.get_by_role("link", name="受理队列").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("受理队列")
