@@ -98,11 +98,14 @@ class Server:
     port: int
     log: Path
     workers: int
+    worker: subprocess.Popen[bytes] | None = None
+    """A separate ``kesu worker`` process (``--separate-worker``), else the embedded thread."""
 
     def cpu_seconds(self) -> float:
-        """User + system time of the server and its processes so far."""
+        """User + system time of the server and its processes so far (and the worker's)."""
         total = 0
-        for pid in descendants(self.process.pid):
+        roots = [self.process.pid] + ([self.worker.pid] if self.worker else [])
+        for pid in (pid for root in roots for pid in descendants(root)):
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
             except OSError:
@@ -113,22 +116,28 @@ class Server:
 
     def roles(self, peaks: dict[int, float]) -> dict[str, float]:
         """Peak RSS by role: the serve process (the web app too with one worker, and the embedded
-        outbox worker either way) and the largest of the web processes."""
+        outbox worker unless it runs apart), the largest of the web processes and the separate
+        worker process."""
+        worker = self.worker.pid if self.worker else None
         roles = {"serve process": peaks.get(self.process.pid, 0.0)}
-        web = [rss for pid, rss in peaks.items() if pid != self.process.pid]
+        web = [rss for pid, rss in peaks.items() if pid not in {self.process.pid, worker}]
         if web:
             roles["web process (largest)"] = max(web)
+        if worker is not None:
+            roles["worker process"] = peaks.get(worker, 0.0)
         return roles
 
 
-def _environment(data_dir: Path, url: str | None, port: int) -> dict[str, str]:
+def _environment(
+    data_dir: Path, url: str | None, port: int, *, embedded: bool = True
+) -> dict[str, str]:
     # Only this run's settings: a KESU_* variable of the caller's shell must not change it.
     env = {key: value for key, value in os.environ.items() if not key.startswith("KESU_")}
     env.update(
         KESU_DATA_DIR=str(data_dir),
         KESU_HOST=HOST,
         KESU_PORT=str(port),
-        KESU_WORKER__EMBEDDED="true",
+        KESU_WORKER__EMBEDDED="true" if embedded else "false",
         KESU_NOTIFIER__KIND="log",
     )
     if url:
@@ -144,13 +153,16 @@ def _kesu_command() -> list[str]:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path, url: str | None, workers: int) -> Iterator[Server]:
+def serving(
+    data_dir: Path, url: str | None, workers: int, *, separate_worker: bool = False
+) -> Iterator[Server]:
     port = free_port()
     log = data_dir / "serve.log"
+    env = _environment(data_dir, url, port, embedded=not separate_worker)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*_kesu_command(), "serve", "--port", str(port), "--workers", str(workers)],
-            env=_environment(data_dir, url, port),
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped as a whole, by its id
@@ -158,6 +170,16 @@ def serving(data_dir: Path, url: str | None, workers: int) -> Iterator[Server]:
     server = Server(process, port, log, workers)
     try:
         _wait_ready(server)
+        if separate_worker:  # after serve has migrated the database
+            with (data_dir / "worker.log").open("wb") as out:
+                server.worker = subprocess.Popen(
+                    [*_kesu_command(), "worker"],
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            _wait_idle(server, time.monotonic() + 120)
         yield server
     except Exception as error:
         _stop(process)
@@ -165,6 +187,8 @@ def serving(data_dir: Path, url: str | None, workers: int) -> Iterator[Server]:
         raise RuntimeError(f"{error}\n--- end of the server log ---\n{tail}") from error
     finally:
         _stop(process)
+        if server.worker is not None:
+            _stop(server.worker)
 
 
 def _wait_ready(server: Server, timeout: float = 120) -> None:
@@ -459,7 +483,11 @@ def run_configuration(
     engine = make_engine(database_url, pool_size=args.clients, max_overflow=0)
     key = f"bench-{os.getpid()}-{workers}"
     customers = Customers(args.keep_repeats)
-    with serving(data_dir, url, workers) as server, RssSampler(server.process.pid) as sampler:
+    with (
+        serving(data_dir, url, workers, separate_worker=args.separate_worker) as server,
+        RssSampler(server.process.pid) as sampler,
+        RssSampler(server.worker.pid if server.worker else server.process.pid) as worker_sampler,
+    ):
         warm = customers.phase([next(rows) for _ in range(args.warmup)])
         # First requests pay for lazy work (connections, caches): keep them out of the figures.
         http_load(server, ECHO, [echo_body(row) for row in warm], args.clients)
@@ -492,7 +520,8 @@ def run_configuration(
                 flush=True,
             )
         sampler.sample()
-        result.rss = server.roles(sampler.peaks)
+        worker_sampler.sample()
+        result.rss = server.roles({**worker_sampler.peaks, **sampler.peaks})
     result.sent, result.returning = customers.sent, customers.returning
     engine.dispose()
     return result
@@ -584,7 +613,7 @@ def detail_table(results: Sequence[Result]) -> str:
             "INSERT p50 / p99 (ms)",
             "server CPU per request, intake / echo (ms)",
             "registration and outbox drain after the phase (s)",
-            "peak RSS, serve process / web process (MB)",
+            "peak RSS, serve process / web process / worker process (MB)",
         ],
         rows,
     )
@@ -604,6 +633,8 @@ def _command(args: argparse.Namespace, databases: Sequence[str]) -> str:
         parts.append(f"--database-url {shown}")
     if args.keep_repeats:
         parts.append("--keep-repeats")
+    if args.separate_worker:
+        parts.append("--separate-worker")
     return " ".join(parts)
 
 
@@ -632,6 +663,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--markdown", type=Path, help="Write the results as a markdown section.")
     parser.add_argument(
         "--small", action="store_true", help="A quick check that the benchmark still runs."
+    )
+    parser.add_argument(
+        "--separate-worker",
+        action="store_true",
+        help="Run one `kesu worker` process beside `kesu serve` (embedded worker off; PostgreSQL).",
     )
     parser.add_argument(
         "--keep-repeats",
@@ -666,7 +702,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{args.requests:,} requests per phase × {args.repeats} repeats, {args.clients} client "
         f"connections (keep-alive, one thread each, on the same machine), after {args.warmup} "
         f"warm-up requests; {repeat_share:.0%} of the complaints come from customers already on "
-        f"file; embedded outbox worker on; load average {load:.1f} when the run started."
+        f"file; {'one separate `kesu worker` process' if args.separate_worker else 'embedded outbox worker on'}; "
+        f"load average {load:.1f} when the run started."
     )
     throughput, detail = throughput_table(results), detail_table(results)
     print(f"\n{machine}\n{setup}\n\n{throughput}\n\n{detail}")
