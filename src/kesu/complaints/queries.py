@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Row,
+    Select,
     Text,
     TypeDecorator,
     and_,
@@ -117,13 +118,24 @@ def _contact_matches(complaint: Complaint, contact: str) -> bool:
     )
 
 
-def _timeline(
-    session: Session, complaint: Complaint, *, public_only: bool, language: Language
-) -> list[TimelineEventRead]:
+def _timeline_query(complaint: Complaint, *, public_only: bool) -> Select[Any]:
     # Plain rows of the columns shown: a timeline is read on every view of a complaint.
     query = select(*_TIMELINE_COLUMNS).where(TimelineEvent.complaint_id == complaint.id)
     if public_only:
         query = query.where(TimelineEvent.is_public.is_(True))
+    return query.order_by(TimelineEvent.id)
+
+
+def _timeline(
+    session: Session, complaint: Complaint, *, public_only: bool, language: Language
+) -> list[TimelineEventRead]:
+    events = session.execute(_timeline_query(complaint, public_only=public_only))
+    return _timeline_reads(events, complaint, public_only=public_only, language=language)
+
+
+def _timeline_reads(
+    events: Iterable[_TimelineRow], complaint: Complaint, *, public_only: bool, language: Language
+) -> list[TimelineEventRead]:
     customer_ref = f"{ActorKind.CUSTOMER.value}:{complaint.customer_id}"
 
     def shown_name(event: _TimelineRow) -> str:
@@ -147,7 +159,7 @@ def _timeline(
             note=event.note,
             detail=_detail(event),
         )
-        for event in session.execute(query.order_by(TimelineEvent.id))
+        for event in events
     ]
 
 
@@ -188,16 +200,27 @@ def public_view(session: Session, complaint: Complaint, language: Language) -> C
 
 
 def staff_view(session: Session, complaint: Complaint, language: Language) -> ComplaintRead:
-    evidence = session.execute(
-        select(
-            Evidence.id,
-            Evidence.filename,
-            Evidence.content_type,
-            Evidence.size_bytes,
-            Evidence.sha256,
+    # The timeline's statement also says whether the complaint has any evidence: most have none,
+    # and then the evidence list needs no statement of its own.
+    events = session.execute(
+        _timeline_query(complaint, public_only=False).add_columns(
+            exists().where(Evidence.complaint_id == complaint.id).label("has_evidence")
         )
-        .where(Evidence.complaint_id == complaint.id)
-        .order_by(Evidence.id)
+    ).all()
+    evidence = (
+        session.execute(
+            select(
+                Evidence.id,
+                Evidence.filename,
+                Evidence.content_type,
+                Evidence.size_bytes,
+                Evidence.sha256,
+            )
+            .where(Evidence.complaint_id == complaint.id)
+            .order_by(Evidence.id)
+        ).all()
+        if not events or events[0].has_evidence
+        else []
     )
     return ComplaintRead(
         id=complaint.id,
@@ -236,7 +259,7 @@ def staff_view(session: Session, complaint: Complaint, language: Language) -> Co
             )
             for row in evidence
         ],
-        timeline=_timeline(session, complaint, public_only=False, language=language),
+        timeline=_timeline_reads(events, complaint, public_only=False, language=language),
     )
 
 
