@@ -715,14 +715,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             "Intake over HTTP — `bench/http_intake.py`",
             [
                 f"```sh\n{_command(args, databases)}\n```",
-                "`kesu serve` with its embedded outbox worker, on loopback. Full intake is "
-                "`POST /api/v1/complaints` with complaints from `bench/datagen.py` and an "
-                "Idempotency-Key each (customer matching, triage, SLA clocks, timeline, audit "
+                "`kesu serve` on loopback. Full intake is `POST /api/v1/complaints` with "
+                "complaints from `bench/datagen.py` and an Idempotency-Key each: the form is "
+                "checked and kept in the intake inbox (202, tracking number), and the worker "
+                "registers it meanwhile (customer matching, triage, SLA clocks, timeline, audit "
                 "chain, acknowledgement and outbox). The HTTP floor is `POST /api/v1/echo` with "
                 "the same texts on the same server; the database floor is a bare INSERT of the "
                 "same complaint rows through SQLAlchemy Core, one transaction each, from as many "
-                "threads as there are clients. Server CPU per intake includes the worker sending "
-                "the acknowledgements, which the script waits for after each phase.",
+                "threads as there are clients. After each phase the script waits until every "
+                "complaint is registered and acknowledged; server CPU per intake includes that "
+                "work, and the end-to-end rate counts the phase and the wait.",
                 f"Machine: {machine}. {setup}",
                 throughput,
                 detail,
