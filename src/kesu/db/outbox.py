@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
@@ -12,6 +12,18 @@ from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 from kesu.db.models import Job, JobStatus
 
 _WHEN_FLUSHED = "kesu_outbox_when_flushed"
+
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_CAP_SECONDS = 6 * 3600  # a day of retries fits in max_attempts=8 at most
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long a failed attempt waits before the next (a job, an intake submission):
+    10 s, 20 s, 40 s … capped at six hours."""
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    )
+
 
 JobHandler = Callable[[Session, dict[str, Any]], None]
 """Runs one job inside the worker's transaction; must be safe to run again after a failure."""

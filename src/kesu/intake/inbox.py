@@ -19,7 +19,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, insert, or_, select, update
@@ -36,6 +36,7 @@ from kesu.complaints.models import Complaint
 from kesu.complaints.schemas import ComplaintDraft
 from kesu.core.actors import Actor, ActorKind
 from kesu.core.clock import Clock
+from kesu.db import outbox
 from kesu.db.batching import GroupWriter
 from kesu.db.engine import transaction, write_transaction
 from kesu.intake.errors import IdempotencyKeyReused
@@ -367,8 +368,7 @@ def _record_failure(
             submission.status = SubmissionStatus.FAILED
             log.error("intake submission failed", extra={"submission_id": submission_id})
         else:
-            # 10 s, 20 s, 40 s …: the same backoff as the job table's.
-            submission.retry_at = now + timedelta(seconds=10 * 2 ** (submission.attempts - 1))
+            submission.retry_at = now + outbox.backoff(submission.attempts)
 
 
 def register_now(session: Session, registration: Registration, tracking_number: str) -> bool:

@@ -25,19 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from kesu.core.clock import Clock
 from kesu.db.engine import transaction
 from kesu.db.models import Job, JobStatus
-from kesu.db.outbox import JobHandler
+from kesu.db.outbox import JobHandler, backoff
+
+__all__ = ["Drain", "RoundResult", "Worker", "WorkerConfig", "backoff"]
 
 log = logging.getLogger(__name__)
-
-BACKOFF_BASE_SECONDS = 10
-BACKOFF_CAP_SECONDS = 6 * 3600  # a day of retries fits in max_attempts=8 at most
-
-
-def backoff(attempts: int) -> timedelta:
-    """10 s, 20 s, 40 s … capped at six hours."""
-    return timedelta(
-        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
-    )
 
 
 Drain = Callable[[Session], int]
