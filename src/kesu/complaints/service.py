@@ -96,28 +96,18 @@ def register_complaint(
     category: str | None = None,
     priority: str | None = None,
     escalation_level: int = 0,
-    tracking_number: str | None = None,
-    received_at: datetime | None = None,
+    tracking_number: str,
+    received_at: datetime,
 ) -> Complaint:
     """Register a complaint as received, with its tracking number and first timeline event.
 
-    ``tracking_number`` and ``received_at`` come from intake when the number was given to the
-    complainant before registration (the API's inbox); the caller has made sure the number is
-    free. Otherwise a number is drawn here and the complaint is received now.
+    Intake draws ``tracking_number`` (free among complaints and the API's pending submissions:
+    ``kesu.intake.service.free_tracking_number``) and gives ``received_at``: now, or when the
+    API's inbox accepted the submission and gave the complainant the number.
     """
     with transaction(session):
         now = clock.now()
-        received = received_at or now
         text = check_draft_text(draft, max_description_chars=max_description_chars)
-        if tracking_number is None:
-            tracking_number = new_tracking_number(now)
-            # Every complaint is flushed as soon as it is added (below), so the stored numbers
-            # are all there is to check; the caller's other pending rows can wait for that flush.
-            with session.no_autoflush:
-                while session.scalar(
-                    select(Complaint.id).where(Complaint.tracking_number == tracking_number)
-                ):
-                    tracking_number = new_tracking_number(now)
         complaint = Complaint(
             tracking_number=tracking_number,
             status=Status.RECEIVED,
@@ -139,7 +129,7 @@ def register_complaint(
             escalation_level=escalation_level,
             special_attention=False,
             occurred_at=draft.occurred_at,
-            received_at=received,
+            received_at=received_at,
             updated_at=now,
             registered_by=actor.ref,
         )
@@ -151,7 +141,7 @@ def register_complaint(
             complaint,
             kind=EventKind.REGISTERED,
             actor=actor,
-            at=received,
+            at=received_at,
             is_public=True,
             to_status=Status.RECEIVED,
             data={"channel": draft.channel.value},
