@@ -22,7 +22,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -283,11 +293,7 @@ def register_pending(
     """
     now = registration.clock.now()
     due = (
-        select(IntakeSubmission)
-        .where(
-            IntakeSubmission.status == SubmissionStatus.PENDING,
-            or_(IntakeSubmission.retry_at.is_(None), IntakeSubmission.retry_at <= now),
-        )
+        _pending(or_(IntakeSubmission.retry_at.is_(None), IntakeSubmission.retry_at <= now))
         .order_by(IntakeSubmission.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
@@ -305,6 +311,12 @@ def register_pending(
         log.warning("intake run failed; registering its submissions one by one", exc_info=True)
         return sum(_register_alone(session, submission_id, registration) for submission_id in ids)
     return len(ids)
+
+
+def _pending(condition: ColumnElement[bool]) -> Select[IntakeSubmission]:
+    return select(IntakeSubmission).where(
+        IntakeSubmission.status == SubmissionStatus.PENDING, condition
+    )
 
 
 def _register(session: Session, submission: IntakeSubmission, registration: Registration) -> None:
@@ -338,12 +350,7 @@ def _register_alone(session: Session, submission_id: int, registration: Registra
     try:
         with transaction(session):
             submission = session.scalar(
-                select(IntakeSubmission)
-                .where(
-                    IntakeSubmission.id == submission_id,
-                    IntakeSubmission.status == SubmissionStatus.PENDING,
-                )
-                .with_for_update(skip_locked=True)
+                _pending(IntakeSubmission.id == submission_id).with_for_update(skip_locked=True)
             )
             if submission is None:
                 return 0
@@ -378,22 +385,12 @@ def register_now(session: Session, registration: Registration, tracking_number: 
     sees the registered complaint. It waits for a worker registering the same row, then finds
     it registered. Returns whether it registered one.
     """
-    number = tracking_number.strip().upper()
-    pending = select(IntakeSubmission.id).where(
-        IntakeSubmission.tracking_number == number,
-        IntakeSubmission.status == SubmissionStatus.PENDING,
-    )
-    if session.scalar(pending) is None:  # the common case: read only, no write lock
+    pending = _pending(IntakeSubmission.tracking_number == tracking_number.strip().upper())
+    # The common case, no pending submission, is read only: no write lock.
+    if session.scalar(pending.with_only_columns(IntakeSubmission.id)) is None:
         return False
     with transaction(session):
-        submission = session.scalar(
-            select(IntakeSubmission)
-            .where(
-                IntakeSubmission.tracking_number == number,
-                IntakeSubmission.status == SubmissionStatus.PENDING,
-            )
-            .with_for_update()
-        )
+        submission = session.scalar(pending.with_for_update())
         if submission is None:
             return False
         _register(session, submission, registration)
