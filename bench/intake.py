@@ -77,10 +77,7 @@ def run_intake(url: str, data_dir: Path, count: int, offset: int) -> float:
             intake.submit_complaint(
                 session,
                 draft,
-                policy=kesu.intake_policy,
-                clock=kesu.clock,
-                store=kesu.evidence_store,
-                engine=kesu.triage_engine,
+                registration=kesu.registration,
             )
     elapsed = time.perf_counter() - started
     kesu.dispose()

@@ -16,6 +16,7 @@ import argparse
 import platform
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -174,10 +175,7 @@ def main() -> None:
                 intake.submit_complaint(
                     session,
                     draft,
-                    policy=kesu.intake_policy,
-                    clock=clock,
-                    store=kesu.evidence_store,
-                    engine=kesu.triage_engine,
+                    registration=replace(kesu.registration, clock=clock),
                 )
             timers = session.scalar(
                 select(func.count()).where(

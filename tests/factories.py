@@ -109,10 +109,7 @@ def file_complaint(kesu: Kesu, session: Session, **overrides: Any) -> Complaint:
     return intake.submit_complaint(
         session,
         draft(**overrides),
-        policy=kesu.intake_policy,
-        clock=kesu.clock,
-        store=kesu.evidence_store,
-        engine=kesu.triage_engine,
+        registration=kesu.registration,
     ).complaint
 
 

@@ -138,10 +138,7 @@ def test_a_key_the_api_registered_before_the_inbox_still_replays_its_complaint(
     earlier = intake.submit_complaint(
         session,
         draft(),
-        policy=kesu.intake_policy,
-        clock=kesu.clock,
-        store=kesu.evidence_store,
-        engine=kesu.triage_engine,
+        registration=kesu.registration,
         idempotency_key="app-retry-1",
     ).complaint
     session.close()

@@ -34,10 +34,7 @@ def _submit(
     return intake.submit_complaint(
         session,
         draft(**overrides),
-        policy=kesu.intake_policy,
-        clock=kesu.clock,
-        store=kesu.evidence_store,
-        engine=kesu.triage_engine,
+        registration=kesu.registration,
         idempotency_key=key,
     )
 
@@ -142,10 +139,7 @@ def test_evidence_is_stored_with_the_complaint(kesu: Kesu, session: Session) -> 
     result = intake.submit_complaint(
         session,
         draft(),
-        policy=kesu.intake_policy,
-        clock=kesu.clock,
-        store=kesu.evidence_store,
-        engine=kesu.triage_engine,
+        registration=kesu.registration,
         uploads=[EvidenceUpload("../../etc/照片.png", "image/png", PNG)],
     )
     evidence = session.scalars(select(Evidence)).one()
@@ -173,10 +167,7 @@ def test_refused_evidence_refuses_the_whole_submission(
         intake.submit_complaint(
             session,
             draft(),
-            policy=kesu.intake_policy,
-            clock=kesu.clock,
-            store=kesu.evidence_store,
-            engine=kesu.triage_engine,
+            registration=kesu.registration,
             uploads=[upload],
         )
     assert (
@@ -192,10 +183,7 @@ def test_too_many_files_are_refused(kesu: Kesu, session: Session) -> None:
         intake.submit_complaint(
             session,
             draft(),
-            policy=kesu.intake_policy,
-            clock=kesu.clock,
-            store=kesu.evidence_store,
-            engine=kesu.triage_engine,
+            registration=kesu.registration,
             uploads=uploads,
         )
     assert _count(session, Evidence) == 0

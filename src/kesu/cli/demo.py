@@ -8,7 +8,7 @@ the demo exercises exactly the code a live installation runs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -327,10 +327,7 @@ def load(kesu: Kesu) -> int:
             result = intake.submit_complaint(
                 session,
                 _draft(item),
-                policy=kesu.intake_policy,
-                clock=clock,
-                store=kesu.evidence_store,
-                engine=kesu.triage_engine,
+                registration=replace(kesu.registration, clock=clock),
                 agent=staff.agent if item["channel"] in {"phone", "counter", "onsite"} else None,
             )
             _advance(session, staff, result.complaint, item, clock)

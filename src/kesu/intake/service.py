@@ -103,12 +103,9 @@ def submit_complaint(
     session: Session,
     draft: ComplaintDraft,
     *,
-    policy: IntakePolicy,
-    clock: Clock,
-    store: EvidenceStore,
+    registration: Registration,
     uploads: Sequence[EvidenceUpload] = (),
     idempotency_key: str | None = None,
-    engine: TriageEngine,
     agent: Actor | None = None,
 ) -> IntakeResult:
     """Register a complaint from any channel and queue its acknowledgement.
@@ -123,13 +120,18 @@ def submit_complaint(
         return replayed
     # Reading the text is the CPU-heavy part of intake; done here, before the transaction, it
     # never holds the database's write lock (SQLite has one for the whole file).
-    read = read_submission(draft, policy=policy, received_at=clock.now(), engine=engine)
+    read = read_submission(
+        draft,
+        policy=registration.policy,
+        received_at=registration.clock.now(),
+        engine=registration.engine,
+    )
     try:
         return register_read(
             session,
             draft,
             read,
-            Registration(policy=policy, clock=clock, store=store, engine=engine),
+            registration,
             uploads=uploads,
             key=key,
             request_hash=request_hash,

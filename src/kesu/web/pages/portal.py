@@ -68,10 +68,7 @@ def file_posted_complaint(
         return intake.submit_complaint(
             session,
             draft,
-            policy=kesu.intake_policy,
-            clock=kesu.clock,
-            store=kesu.evidence_store,
-            engine=kesu.triage_engine,
+            registration=kesu.registration,
             uploads=posted.uploads,
             idempotency_key=posted.submission_key,
             agent=agent,
