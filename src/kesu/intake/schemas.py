@@ -41,6 +41,26 @@ class FailedSubmissionRead(BaseModel):
 class InboxRead(BaseModel):
     """The API's intake inbox (受理队列): what waits for registration, and what failed."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pending": 3,
+                    "failed": 1,
+                    "oldest_pending": "2026-12-02T01:53:51Z",
+                    "failures": [
+                        {
+                            "tracking_number": "KS261202-EM7ZRC",
+                            "received_at": "2026-12-02T01:40:12Z",
+                            "attempts": 8,
+                            "last_error": "ValidationError: 1 validation error for ComplaintDraft",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     pending: int
     failed: int
     oldest_pending: datetime | None
