@@ -109,12 +109,21 @@ def test_the_queue_api_and_page_search_the_text(
     assert 'value="客服态度"' in page.text
 
 
+@pytest.mark.parametrize(("window_ids", "levels"), [(3, 4), (1, 4), (1, 1)])
 def test_pages_of_a_search_run_newest_first_across_id_windows(
-    kesu: Kesu, session: Session, personas: Personas, monkeypatch: pytest.MonkeyPatch
+    kesu: Kesu,
+    session: Session,
+    personas: Personas,
+    monkeypatch: pytest.MonkeyPatch,
+    window_ids: int,
+    levels: int,
 ) -> None:
-    # Windows of three ids: on PostgreSQL a page is gathered from several windows, the newest
-    # first, and keyset pages continue where the last one stopped; SQLite walks FTS5 instead.
-    monkeypatch.setattr(search, "WINDOW_IDS", 3)
+    # Tiny windows: on PostgreSQL a page is gathered from several windows and blocks of them,
+    # the newest first, then from everything older than the coarsest block (one level of
+    # blocks of four one-id windows leaves most of the complaints to that last statement), and
+    # keyset pages continue where the last one stopped; SQLite walks FTS5 instead.
+    monkeypatch.setattr(search, "WINDOW_IDS", window_ids)
+    monkeypatch.setattr(search, "WINDOW_LEVELS", levels)
     ids = []
     for n in range(14):
         word = "热水器漏水" if n % 3 != 1 else "冰箱不制冷"
@@ -161,7 +170,9 @@ def test_the_window_terms_survive_a_downgrade_and_upgrade(
     migrate.upgrade(kesu.engine)
     if kesu.engine.dialect.name == "postgresql":
         rows = session.execute(text("SELECT complaint_id, terms::text FROM complaint_search")).all()
-        assert {(row[0], f"'{search.window_term(row[0])}'" in row[1]) for row in rows} == {
-            (complaint_id, True) for complaint_id in filed.values()
-        }
+        assert {
+            (row[0], all(f"'{term}'" in row[1] for term in search.window_terms(row[0])))
+            for row in rows
+        } == {(complaint_id, True) for complaint_id in filed.values()}
+        assert all(len(search.window_terms(row[0])) == 4 for row in rows)
     assert _ids(session, "客服态度") == {filed["heater"], filed["traditional"]}

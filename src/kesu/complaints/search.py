@@ -5,15 +5,17 @@ SQLite keeps the terms in an FTS5 table whose rowid is the complaint id; Postgre
 ``tsvector`` (``simple`` configuration) under a GIN index. Both answer "which complaints contain
 this word" from the index alone, so the cost follows the number of matches, not of complaints.
 
-On PostgreSQL each row also carries the term of its id window (``w_<id // WINDOW_IDS>``): GIN
+On PostgreSQL each row also carries the terms of the id windows holding it, one per level
+(``w_<id // WINDOW_IDS>``, then ``w1_``, ``w2_``, ``w3_`` for blocks of 4, 16 and 64 windows): GIN
 answers a phrase only up to "holds all its bigrams" and the heap rechecks the positions, so a
 search asks for the newest windows first (see newest_matching) and the recheck covers about a
-page of matches instead of every complaint holding the word.
+page of matches instead of every complaint holding the word. Each of its statements names at most
+three window terms, whatever the size of the stretch of ids it covers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVarTuple
 
 from sqlalchemy import ColumnElement, Integer, Select, column, func, or_, select, table, text
@@ -25,9 +27,10 @@ from kesu.text.search import index_terms, is_single_character, query_terms
 
 MAX_QUERY_CHARS = 100
 WINDOW_IDS = 8192
-"""Complaint ids per window term (PostgreSQL). A page of a word found in one complaint in a
-hundred fills from a window or two; each wider window takes four times as many."""
-WINDOW_GROWTH = 4
+"""Complaint ids per window term of the finest level (PostgreSQL). A page of a word found in one
+complaint in a hundred fills from a window or two."""
+WINDOW_LEVELS = 4
+"""Levels of window terms: level k names blocks of 4**k windows (k = 0 is the window itself)."""
 Ts = TypeVarTuple("Ts")
 
 
@@ -41,7 +44,7 @@ def index_complaints(session: Session, complaints: Iterable[Complaint]) -> None:
         {
             "id": complaint.id,
             "terms": index_terms(complaint.description, complaint.target),
-            "window": window_term(complaint.id),
+            "window": " ".join(window_terms(complaint.id)),
         }
         for complaint in complaints
     ]
@@ -62,15 +65,16 @@ def index_complaints(session: Session, complaints: Iterable[Complaint]) -> None:
         )
 
 
-def window_term(complaint_id: int) -> str:
-    """The PostgreSQL index term of the id window holding ``complaint_id``."""
-    return _window_name(complaint_id // WINDOW_IDS)
+def window_terms(complaint_id: int) -> list[str]:
+    """The PostgreSQL index terms of the id windows holding ``complaint_id``, finest first."""
+    window = complaint_id // WINDOW_IDS
+    return [_window_name(level, window >> (2 * level)) for level in range(WINDOW_LEVELS)]
 
 
-def _window_name(window: int) -> str:
+def _window_name(level: int, block: int) -> str:
     # The underscore never occurs in a text's terms (kesu.text.search), so no search can match
-    # a window by accident.
-    return f"w_{window}"
+    # a window by accident. Level 0 keeps the name migration 0017 gave it.
+    return f"w{level or ''}_{block}"
 
 
 def _phrases(query: str) -> list[list[str]]:
@@ -114,7 +118,7 @@ def matches(session: Session, query: str) -> ColumnElement[bool] | None:
         return _substring(query)
     expression = _expression(session, phrases)
     if not _is_sqlite(session):
-        return _in_windows(expression, None)
+        return _in_windows(expression, 0, None)
     ids = text(
         "SELECT rowid FROM complaint_search WHERE complaint_search MATCH :search_expression"
     ).bindparams(search_expression=expression)
@@ -133,8 +137,9 @@ def newest_matching(
 
     On SQLite the full-text table drives one query: FTS5 walks its matches newest first and
     stops once the page is full, so a common word costs a page of matches, not all of them.
-    On PostgreSQL each statement asks GIN for the matches within a window of ids, the newest
-    window first, each next one WINDOW_GROWTH times wider, the last one everything older.
+    On PostgreSQL each statement asks GIN for the matches within a stretch of ids: the newest
+    window, then the rest of its block of 4 windows, of 16, of 64 (each named by at most three
+    terms of the level below), the last one everything older.
     """
     if before_id is not None:
         statement = statement.where(Complaint.id < before_id)
@@ -164,18 +169,23 @@ def newest_matching(
     if below is None:
         return
     top = (below - 1) // WINDOW_IDS  # the window of the newest complaint asked for
-    size = 1
-    while top >= 0:
-        low = max(top - size + 1, 0)
-        if low == 0:
-            yield statement.where(_in_windows(expression, None), Complaint.id <= _last_id(top))
-            return
-        yield statement.where(
-            _in_windows(expression, range(low, top + 1)),
-            Complaint.id >= low * WINDOW_IDS,
-            Complaint.id <= _last_id(top),
-        )
-        top, size = low - 1, size * WINDOW_GROWTH
+    yield statement.where(
+        _in_windows(expression, 0, [top]), Complaint.id >= top * WINDOW_IDS, Complaint.id < below
+    )
+    for level in range(WINDOW_LEVELS):
+        # The blocks of this level older than the one holding ``top``, within the block of the
+        # level above: together with what came before, the whole block of the level above.
+        own = top >> (2 * level)
+        older = range(own & ~3, own)
+        if older:
+            yield statement.where(
+                _in_windows(expression, level, older),
+                Complaint.id >= _first_id(level, older.start),
+                Complaint.id < _first_id(level, own),
+            )
+    oldest_done = _first_id(WINDOW_LEVELS, top >> (2 * WINDOW_LEVELS))
+    if oldest_done > 0:
+        yield statement.where(_in_windows(expression, 0, None), Complaint.id < oldest_done)
 
 
 def _after_newest(session: Session) -> int | None:
@@ -183,20 +193,20 @@ def _after_newest(session: Session) -> int | None:
     return None if newest is None else int(newest) + 1
 
 
-def _last_id(window: int) -> int:
-    return (window + 1) * WINDOW_IDS - 1
+def _first_id(level: int, block: int) -> int:
+    return (block << (2 * level)) * WINDOW_IDS
 
 
-def _in_windows(expression: str, windows: range | None) -> ColumnElement[bool]:
+def _in_windows(expression: str, level: int, blocks: Sequence[int] | None) -> ColumnElement[bool]:
     # The window terms are cast, not parsed: to_tsquery would split ``w_12`` at the underscore.
-    if windows is None:
+    if blocks is None:
         found = "terms @@ to_tsquery('simple', :search_expression)"
         params: dict[str, str] = {"search_expression": expression}
     else:
         found = "terms @@ (to_tsquery('simple', :search_expression) && CAST(:search_windows AS tsquery))"
         params = {
             "search_expression": expression,
-            "search_windows": " | ".join(_window_name(window) for window in windows),
+            "search_windows": " | ".join(_window_name(level, block) for block in blocks),
         }
     ids = text(f"SELECT complaint_id FROM complaint_search WHERE {found}").bindparams(**params)  # noqa: S608 - constant SQL
     return Complaint.id.in_(ids.columns(Complaint.id.expression))
