@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from kesu.audit import service as audit
 from kesu.bootstrap import Kesu
 from kesu.complaints import service as complaints_service
 from kesu.complaints.models import Complaint, TimelineEvent
 from kesu.core.actors import SYSTEM
 from kesu.core.clock import FixedClock
+from kesu.customers.models import Customer
 from kesu.db import migrate
 from kesu.db.models import Job
 from kesu.intake import inbox
@@ -292,3 +294,46 @@ def test_concurrent_submissions_and_retries_each_get_one_receipt(
     assert sum(receipt.created for receipt in receipts) == 12
     assert _count(session, IntakeSubmission) == 12
     assert register_submissions(kesu) == 12
+
+
+def test_one_run_registers_several_complaints_each_with_all_its_rows(
+    kesu: Kesu, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    # One transaction for the whole run, its rows written at commit: a later registration of
+    # the run still finds the profile an earlier one created, or gave a contact, by that contact.
+    forms = [
+        draft(phone="13900000001", email=None),
+        draft(phone="13900000001", email="first@example.com"),  # the profile gains the e-mail
+        draft(phone=None, email="first@example.com"),  # found by the e-mail it just gained
+        draft(phone="13900000002", email="second@example.com"),
+        draft(phone="13900000002", email=None),
+    ]
+    numbers = [kesu.inbox.accept_now(form).tracking_number for form in forms]
+    with kesu.sessions() as worker_session:
+        assert inbox.register_pending(worker_session, kesu.registration, seconds=60) == 5
+    # In one transaction, not in the one-by-one fallback that follows a failed run.
+    assert not [record for record in caplog.records if record.name == inbox.__name__]
+    see_committed(session)
+    registered = session.scalars(
+        select(Complaint).where(Complaint.tracking_number.in_(numbers)).order_by(Complaint.id)
+    ).all()
+    assert [complaint.tracking_number for complaint in registered] == numbers
+    first, second = registered[0].customer_id, registered[3].customer_id
+    assert [complaint.customer_id for complaint in registered] == [first] * 3 + [second] * 2
+    assert _count(session, Customer) == 2
+    assert session.get(Customer, first) is not None
+    for complaint in registered:
+        kinds = session.scalars(
+            select(TimelineEvent.kind).where(TimelineEvent.complaint_id == complaint.id)
+        ).all()
+        assert sorted(kinds) == ["acknowledged", "registered", "triage_assessed"]
+        clocks = session.scalar(select(func.count()).where(SlaClock.complaint_id == complaint.id))
+        assert clocks == 2
+    # The acknowledgements (one per contact given) and their deliveries, the deadline timers.
+    assert _count(session, Notification) == 7
+    assert _count(session, Job) == 7 + 4 * 5
+    # Every audit entry of the run is on the chain, in order: three timeline events a complaint,
+    # two profiles created, one given a contact.
+    report = audit.verify_chain(session)
+    assert report.intact
+    assert report.entries == 5 * 3 + 2 + 1

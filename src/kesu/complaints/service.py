@@ -36,6 +36,7 @@ from kesu.core.text_limits import clean_text
 from kesu.customers.models import Customer
 from kesu.db import outbox
 from kesu.db.engine import transaction
+from kesu.db.rows import insert_row
 from kesu.sla import service as sla
 
 # No 0/O, 1/I/L: tracking numbers are read out over the phone.
@@ -108,33 +109,38 @@ def register_complaint(
     with transaction(session):
         now = clock.now()
         text = check_draft_text(draft, max_description_chars=max_description_chars)
-        complaint = Complaint(
-            tracking_number=tracking_number,
-            status=Status.RECEIVED,
-            resume_status=None,
-            customer_id=customer_id,
-            complainant_name=text.complainant_name,
-            contact_phone=draft.phone,
-            contact_email=draft.email,
-            channel=draft.channel,
-            region=draft.region or None,
-            target_type=draft.target_type,
-            target=text.target,
-            product_line=draft.product_line or None,
-            order_number=draft.order_number or None,
-            description=text.description,
-            demands=[demand.value for demand in draft.demands],
-            category=category,
-            priority=priority,
-            escalation_level=escalation_level,
-            special_attention=False,
-            occurred_at=draft.occurred_at,
-            received_at=received_at,
-            updated_at=now,
-            registered_by=actor.ref,
+        # Inserted at once for its id, without flushing the rows the transaction's other
+        # registrations still hold (kesu.db.rows).
+        complaint = insert_row(
+            session,
+            Complaint,
+            {
+                "tracking_number": tracking_number,
+                "status": Status.RECEIVED,
+                "version": 1,
+                "resume_status": None,
+                "customer_id": customer_id,
+                "complainant_name": text.complainant_name,
+                "contact_phone": draft.phone,
+                "contact_email": draft.email,
+                "channel": draft.channel,
+                "region": draft.region or None,
+                "target_type": draft.target_type,
+                "target": text.target,
+                "product_line": draft.product_line or None,
+                "order_number": draft.order_number or None,
+                "description": text.description,
+                "demands": [demand.value for demand in draft.demands],
+                "category": category,
+                "priority": priority,
+                "escalation_level": escalation_level,
+                "special_attention": False,
+                "occurred_at": draft.occurred_at,
+                "received_at": received_at,
+                "updated_at": now,
+                "registered_by": actor.ref,
+            },
         )
-        session.add(complaint)
-        session.flush()
         search.index_complaints(session, [complaint])
         record_event(
             session,

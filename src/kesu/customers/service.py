@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kesu.audit import service as audit
 from kesu.core.errors import Bilingual, InvalidInput, NotFound
 from kesu.customers.models import Customer
 from kesu.db.engine import transaction
+from kesu.db.rows import insert_row_unless_taken
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,22 @@ class Contact:
 
 
 def _find(session: Session, contact: Contact) -> Customer | None:
-    customer = None
-    if contact.phone:
-        customer = session.scalar(select(Customer).where(Customer.phone == contact.phone))
-    if customer is None and contact.email:
-        customer = session.scalar(select(Customer).where(Customer.email == contact.email))
-    return customer
+    # Profiles are inserted at once (insert_row) and changed profiles flushed at once, so the
+    # rows other commands of the transaction still hold in the session cannot be customers.
+    keys = [
+        column == value
+        for column, value in ((Customer.phone, contact.phone), (Customer.email, contact.email))
+        if value
+    ]
+    if not keys:
+        return None
+    with session.no_autoflush:
+        # One statement for both keys (at most two profiles); the phone's profile comes first.
+        found = session.scalars(select(Customer).where(or_(*keys))).all()
+    for customer in found:
+        if contact.phone and customer.phone == contact.phone:
+            return customer
+    return found[0] if found else None
 
 
 def match_customer(session: Session, contact: Contact, *, now: datetime) -> tuple[Customer, bool]:
@@ -50,6 +60,9 @@ def match_customer(session: Session, contact: Contact, *, now: datetime) -> tupl
                 changed["email"] = True
             if changed:
                 customer.updated_at = now
+                # Written now: a later registration of the same transaction looks it up by
+                # the contact it gained.
+                session.flush()
                 audit.record(
                     session,
                     at=now,
@@ -60,23 +73,24 @@ def match_customer(session: Session, contact: Contact, *, now: datetime) -> tupl
                     data=changed,
                 )
             return customer, False
-        customer = Customer(
-            name=contact.name,
-            phone=contact.phone,
-            email=contact.email,
-            tags=[],
-            created_at=now,
-            updated_at=now,
+        customer = insert_row_unless_taken(
+            session,
+            Customer,
+            {
+                "name": contact.name,
+                "phone": contact.phone,
+                "email": contact.email,
+                "tags": [],
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        try:
-            # A savepoint: when another first complaint with this phone or e-mail commits in
-            # between (PostgreSQL runs intakes concurrently), its profile is used instead.
-            with session.begin_nested():
-                session.add(customer)
-        except IntegrityError:
+        if customer is None:
+            # Another first complaint with this phone or e-mail committed in between (PostgreSQL
+            # runs intakes concurrently): its profile is used instead.
             existing = _find(session, contact)
             if existing is None:
-                raise
+                raise RuntimeError("a customer's phone or e-mail is taken, yet no profile has it")
             return existing, False
         audit.record(
             session,
@@ -91,7 +105,8 @@ def match_customer(session: Session, contact: Contact, *, now: datetime) -> tupl
 
 
 def _email_free(session: Session, email: str) -> bool:
-    return session.scalar(select(Customer.id).where(Customer.email == email)) is None
+    with session.no_autoflush:
+        return session.scalar(select(Customer.id).where(Customer.email == email)) is None
 
 
 class CustomerTag(StrEnum):

@@ -137,3 +137,31 @@ class SharedRead(Generic[T]):
     def clear(self) -> None:
         """Forget every copy (tests that write the tables behind the ORM's back)."""
         self._copies.clear()
+
+
+class TransactionRead(Generic[T]):
+    """``load(session)``, read once per transaction of a session and then kept for the rest of it.
+
+    For commands that must see the committed rows as of their transaction (a deadline counted on
+    the calendar, not on a copy seconds old), yet run many times in one transaction: the API's
+    inbox registers several complaints in one, and each reads the SLA policies and the calendar.
+    A write of a watched table in this process drops the value once flushed, as for
+    ``SharedRead``; a new transaction reads again.
+    """
+
+    def __init__(self, load: Callable[[Session], T], *models: type[Base]) -> None:
+        self._load = load
+        self._tables = tuple(str(model.__tablename__) for model in models)
+        self._key = f"kesu_transaction_read_{id(self)}"
+        for model in models:
+            _watch(model)
+
+    def __call__(self, session: Session) -> T:
+        generation = tuple(_generations.get(table, 0) for table in self._tables)
+        kept: tuple[object, tuple[int, ...], T] | None = session.info.get(self._key)
+        if kept is not None and kept[:2] == (session.get_transaction(), generation):
+            return kept[2]
+        value = self._load(session)
+        # The load began the transaction if none was open: the value belongs to that one.
+        session.info[self._key] = (session.get_transaction(), generation, value)
+        return value

@@ -206,7 +206,11 @@ def register_read(
         registration.store,
         registration.engine,
     )
-    with transaction(session):
+    # The customer and the complaint are inserted at once for their ids (kesu.db.rows); every
+    # other row waits in the session and goes out at commit, with those of the transaction's
+    # other registrations (the inbox registers several in one): no read of this workflow needs
+    # them before, so no flush writes them early, a table at a time.
+    with transaction(session), session.no_autoflush:
         now = clock.now()
         received = received_at or now
         customer, new_customer = customers.match_customer(
@@ -228,17 +232,13 @@ def register_read(
             new_customer=new_customer,
             reading=read.reading,
         )
-        # Everything intake reads comes before its writes, and these reads of settings cannot
-        # depend on the profile's pending audit entry: the rows intake adds then go out in as few
-        # flushes as possible instead of one before every query (autoflush).
-        with session.no_autoflush:
-            terms = sla.select_terms(
-                session,
-                category=assessment.result.category.label,
-                priority=assessment.result.priority,
-                tags=list(customer.tags),
-            )
-            calendar = sla.business_calendar(session)
+        terms = sla.select_terms(
+            session,
+            category=assessment.result.category.label,
+            priority=assessment.result.priority,
+            tags=list(customer.tags),
+        )
+        calendar = sla.business_calendar(session)
         trigger = escalation.intake_trigger(
             threat=bool(assessment.result.threats),
             angry=assessment.result.anger.level >= 2,

@@ -22,7 +22,7 @@ from kesu.core.errors import Bilingual, InvalidInput, NotFound
 from kesu.core.text_limits import clean_text
 from kesu.customers.service import KNOWN_TAGS
 from kesu.db import outbox
-from kesu.db.cache import SharedRead
+from kesu.db.cache import SharedRead, TransactionRead
 from kesu.db.engine import transaction
 from kesu.sla.calendar import BusinessCalendar, ClockType, deadline, elapsed
 from kesu.sla.models import CalendarDay, SlaClock, SlaPolicy
@@ -73,21 +73,27 @@ DEFAULT_TERMS = {
 }
 
 
-def business_calendar(session: Session) -> BusinessCalendar:
-    """The national schedule with this organisation's own days on top."""
+def _load_calendar(session: Session) -> BusinessCalendar:
     days = session.execute(select(CalendarDay.day, CalendarDay.is_working)).all()
-    return BusinessCalendar(overrides=dict(days))
+    return BusinessCalendar(overrides=MappingProxyType(dict(days)))
 
 
-def _read_only_calendar(session: Session) -> BusinessCalendar:
-    # Shared between requests: the overrides must not be changed in place.
-    return BusinessCalendar(overrides=MappingProxyType(dict(business_calendar(session).overrides)))
+business_calendar = TransactionRead(_load_calendar, CalendarDay)
+"""The national schedule with this organisation's own days on top, as of the caller's
+transaction (read once in it: the inbox registers several complaints in one)."""
 
 
-shown_calendar = SharedRead(_read_only_calendar, CalendarDay)
+shown_calendar = SharedRead(_load_calendar, CalendarDay)
 """``business_calendar`` for pages that show deadlines: a per-process copy (kesu.db.cache), at
 most a few seconds behind another process's change. Commands that arm or move a deadline read
 the calendar itself."""
+
+
+def _load_active_policies(session: Session) -> tuple[SlaPolicy, ...]:
+    return tuple(session.scalars(select(SlaPolicy).where(SlaPolicy.is_active.is_(True))))
+
+
+_active_policies = TransactionRead(_load_active_policies, SlaPolicy)
 
 
 def select_terms(
@@ -96,7 +102,7 @@ def select_terms(
     """The most specific active policy that matches, else the default for the priority."""
     candidates = [
         policy
-        for policy in session.scalars(select(SlaPolicy).where(SlaPolicy.is_active.is_(True)))
+        for policy in _active_policies(session)
         if policy.category in {None, category}
         and policy.priority in {None, priority}
         and (policy.customer_tag is None or policy.customer_tag in tags)
