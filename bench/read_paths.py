@@ -824,7 +824,9 @@ def setup_table(result: Run) -> str:
         ["`kesu serve` until ready and idle", f"{result.start_seconds:.1f}", ""],
     ]
     if result.analyse_seconds is not None:
-        rows.insert(4, ["VACUUM ANALYZE (as autovacuum would)", f"{result.analyse_seconds:.1f}", ""])
+        rows.insert(
+            4, ["VACUUM ANALYZE (as autovacuum would)", f"{result.analyse_seconds:.1f}", ""]
+        )
     return markdown_table(["step", "seconds", "detail"], rows)
 
 
