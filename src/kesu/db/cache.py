@@ -97,23 +97,31 @@ def _on_rollback(session: Session) -> None:
     session.info.pop(_TOUCHED, None)
 
 
-class SharedRead(Generic[T]):
+class _WatchedRead(Generic[T]):
+    """``load(session)`` over the tables of ``models``, whose writes in this process it follows."""
+
+    def __init__(self, load: Callable[[Session], T], *models: type[Base]) -> None:
+        self._load = load
+        self._tables = tuple(str(model.__tablename__) for model in models)
+        for model in models:
+            _watch(model)
+
+    def _generation(self) -> tuple[int, ...]:
+        """Changes with every flushed or committed write of the tables in this process."""
+        return tuple(_generations.get(table, 0) for table in self._tables)
+
+
+class SharedRead(_WatchedRead[T]):
     """``load(session)``, kept per engine and process until a watched table changes (see above).
 
     ``load`` must return an immutable value and read only the ``models`` it is declared with.
     """
 
     def __init__(self, load: Callable[[Session], T], *models: type[Base]) -> None:
-        self._load = load
-        self._tables = tuple(str(model.__tablename__) for model in models)
+        super().__init__(load, *models)
         self._copies: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, ...], float, T]] = (
             weakref.WeakKeyDictionary()
         )
-        for model in models:
-            _watch(model)
-
-    def _generation(self) -> tuple[int, ...]:
-        return tuple(_generations.get(table, 0) for table in self._tables)
 
     def __call__(self, session: Session) -> T:
         bind = session.get_bind()
@@ -139,7 +147,7 @@ class SharedRead(Generic[T]):
         self._copies.clear()
 
 
-class TransactionRead(Generic[T]):
+class TransactionRead(_WatchedRead[T]):
     """``load(session)``, read once per transaction of a session and then kept for the rest of it.
 
     For commands that must see the committed rows as of their transaction (a deadline counted on
@@ -150,14 +158,11 @@ class TransactionRead(Generic[T]):
     """
 
     def __init__(self, load: Callable[[Session], T], *models: type[Base]) -> None:
-        self._load = load
-        self._tables = tuple(str(model.__tablename__) for model in models)
+        super().__init__(load, *models)
         self._key = f"kesu_transaction_read_{id(self)}"
-        for model in models:
-            _watch(model)
 
     def __call__(self, session: Session) -> T:
-        generation = tuple(_generations.get(table, 0) for table in self._tables)
+        generation = self._generation()
         kept: tuple[object, tuple[int, ...], T] | None = session.info.get(self._key)
         if kept is not None and kept[:2] == (session.get_transaction(), generation):
             return kept[2]
