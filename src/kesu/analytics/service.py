@@ -23,11 +23,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import cast
+from functools import cache
+from typing import Any, cast
 
 from sqlalchemy import (
+    Delete,
     RowMapping,
+    Select,
     Table,
+    Update,
     and_,
     bindparam,
     delete,
@@ -303,63 +307,84 @@ def _complaint_measures(row: RowMapping) -> Measures:
     return measures
 
 
-def _facts(session: Session, start: datetime, end: datetime) -> Sequence[RowMapping]:
+@cache
+def _facts_statement() -> Select[*tuple[Any, ...]]:
+    """A day's complaints with what the rollup counts of them, built once: composing this
+    statement costs more than running it on a small day."""
     first = aliased(SlaClock)
     resolution = aliased(SlaClock)
     earlier = aliased(Complaint)
+    return (
+        select(
+            Complaint.department_id,
+            Complaint.category,
+            Complaint.channel,
+            Complaint.region,
+            Complaint.status,
+            Complaint.escalation_level,
+            Complaint.received_at,
+            first.started_at.label("fr_started_at"),
+            first.met_at.label("fr_met_at"),
+            first.breached_at.label("fr_breached_at"),
+            resolution.met_at.label("rs_met_at"),
+            resolution.breached_at.label("rs_breached_at"),
+            # "The first such row, if any" rather than EXISTS: PostgreSQL may answer an EXISTS
+            # by hashing every matching row of the table, which grows with the timeline;
+            # a LIMIT is looked up per complaint through the (complaint_id, id) indexes.
+            select(EscalationRecord.id)
+            .where(
+                EscalationRecord.complaint_id == Complaint.id,
+                EscalationRecord.to_level > EscalationRecord.from_level,
+            )
+            .limit(1)
+            .scalar_subquery()
+            .label("escalated_up"),
+            select(TimelineEvent.id)
+            .where(
+                TimelineEvent.complaint_id == Complaint.id,
+                TimelineEvent.to_status == Status.REOPENED.value,
+            )
+            .limit(1)
+            .scalar_subquery()
+            .label("reopened"),
+            select(func.max(earlier.received_at))
+            .where(
+                earlier.customer_id == Complaint.customer_id,
+                earlier.received_at < Complaint.received_at,
+            )
+            .scalar_subquery()
+            .label("previous_at"),
+        )
+        .outerjoin(first, and_(first.complaint_id == Complaint.id, first.kind == "first_response"))
+        .outerjoin(
+            resolution,
+            and_(resolution.complaint_id == Complaint.id, resolution.kind == "resolution"),
+        )
+        .where(
+            Complaint.received_at >= bindparam("start"), Complaint.received_at < bindparam("end")
+        )
+    )
+
+
+@cache
+def _visits_statement() -> Select[int | None, str | None, int | None, int | None]:
+    """The answered follow-up visits of a day's complaints, built once."""
+    return (
+        select(Complaint.department_id, Complaint.category, FollowUpVisit.csat, FollowUpVisit.nps)
+        .join(Complaint, Complaint.id == FollowUpVisit.complaint_id)
+        .where(
+            Complaint.received_at >= bindparam("start"),
+            Complaint.received_at < bindparam("end"),
+            FollowUpVisit.done_at.is_not(None),
+        )
+    )
+
+
+def _facts(session: Session, start: datetime, end: datetime) -> Sequence[RowMapping]:
     # Through the connection: plain rows, without the ORM's per-row bookkeeping.
     return (
         session.connection()
-        .execute(
-            select(
-                Complaint.department_id,
-                Complaint.category,
-                Complaint.channel,
-                Complaint.region,
-                Complaint.status,
-                Complaint.escalation_level,
-                Complaint.received_at,
-                first.started_at.label("fr_started_at"),
-                first.met_at.label("fr_met_at"),
-                first.breached_at.label("fr_breached_at"),
-                resolution.met_at.label("rs_met_at"),
-                resolution.breached_at.label("rs_breached_at"),
-                # "The first such row, if any" rather than EXISTS: PostgreSQL may answer an EXISTS
-                # by hashing every matching row of the table, which grows with the timeline;
-                # a LIMIT is looked up per complaint through the (complaint_id, id) indexes.
-                select(EscalationRecord.id)
-                .where(
-                    EscalationRecord.complaint_id == Complaint.id,
-                    EscalationRecord.to_level > EscalationRecord.from_level,
-                )
-                .limit(1)
-                .scalar_subquery()
-                .label("escalated_up"),
-                select(TimelineEvent.id)
-                .where(
-                    TimelineEvent.complaint_id == Complaint.id,
-                    TimelineEvent.to_status == Status.REOPENED.value,
-                )
-                .limit(1)
-                .scalar_subquery()
-                .label("reopened"),
-                select(func.max(earlier.received_at))
-                .where(
-                    earlier.customer_id == Complaint.customer_id,
-                    earlier.received_at < Complaint.received_at,
-                )
-                .scalar_subquery()
-                .label("previous_at"),
-            )
-            .outerjoin(
-                first, and_(first.complaint_id == Complaint.id, first.kind == "first_response")
-            )
-            .outerjoin(
-                resolution,
-                and_(resolution.complaint_id == Complaint.id, resolution.kind == "resolution"),
-            )
-            .where(Complaint.received_at >= start, Complaint.received_at < end)
-        )
+        .execute(_facts_statement(), {"start": start, "end": end})
         .mappings()
         .all()
     )
@@ -379,21 +404,7 @@ def _add_up(session: Session, day: date) -> _DayRollup:
         rollup.stats[key].add(measures)
         for dimension, value in values.items():
             rollup.counts[(dimension, *key, value)] += 1
-    visits = (
-        session.connection()
-        .execute(
-            select(
-                Complaint.department_id, Complaint.category, FollowUpVisit.csat, FollowUpVisit.nps
-            )
-            .join(Complaint, Complaint.id == FollowUpVisit.complaint_id)
-            .where(
-                Complaint.received_at >= start,
-                Complaint.received_at < end,
-                FollowUpVisit.done_at.is_not(None),
-            )
-        )
-        .all()
-    )
+    visits = session.connection().execute(_visits_statement(), {"start": start, "end": end}).all()
     for department_id, category, csat, nps in visits:
         answer = Measures()
         if csat is not None:
@@ -411,14 +422,32 @@ STAT_KEYS = ("department_id", "category")
 COUNT_KEYS = ("department_id", "category", "dimension", "value")
 
 
+def _values(table: Table, keys: tuple[str, ...]) -> list[str]:
+    """The columns of a rollup table beside its key and its day: the counted values."""
+    return [column.name for column in table.columns if column.name not in {*keys, "day"}]
+
+
+@cache
+def _read_statement(table: Table, keys: tuple[str, ...]) -> Select[*tuple[Any, ...]]:
+    return select(*(table.c[name] for name in (*keys, *_values(table, keys)))).where(
+        table.c.day == bindparam("day")
+    )
+
+
 def _read(session: Session, table: Table, day: date, keys: tuple[str, ...]) -> Rows:
-    columns = [column.name for column in table.columns if column.name not in {*keys, "day"}]
+    columns = _values(table, keys)
     return {
         tuple(row[: len(keys)]): dict(zip(columns, row[len(keys) :], strict=True))
-        for row in session.connection().execute(
-            select(*(table.c[name] for name in (*keys, *columns))).where(table.c.day == day)
-        )
+        for row in session.connection().execute(_read_statement(table, keys), {"day": day})
     }
+
+
+@cache
+def _write_statements(table: Table, keys: tuple[str, ...]) -> tuple[Delete, Update]:
+    """The DELETE and UPDATE of one rollup row by its key, built once per table."""
+    matches = and_(*(table.c[name] == bindparam(f"k_{name}") for name in (*keys, "day")))
+    values: dict[str, Any] = {name: bindparam(name) for name in _values(table, keys)}
+    return delete(table).where(matches), update(table).where(matches).values(values)
 
 
 def _write(
@@ -428,7 +457,7 @@ def _write(
     differ (a day changed by one complaint changes a few rows of thousands); returns the change,
     key → column → difference."""
     connection = session.connection()
-    matches = and_(*(table.c[name] == bindparam(f"k_{name}") for name in (*keys, "day")))
+    deleting, updating = _write_statements(table, keys)
 
     def located(key: tuple[object, ...]) -> dict[str, object]:
         return {f"k_{name}": part for name, part in zip((*keys, "day"), (*key, day), strict=True)}
@@ -436,15 +465,11 @@ def _write(
     change: Rows = {}
     gone = [key for key in old if key not in rows]
     if gone:
-        connection.execute(delete(table).where(matches), [located(key) for key in gone])
+        connection.execute(deleting, [located(key) for key in gone])
         change.update({key: {name: -n for name, n in old[key].items()} for key in gone})
     changed = [key for key, values in rows.items() if key in old and old[key] != values]
     if changed:
-        columns = list(rows[changed[0]])
-        connection.execute(
-            update(table).where(matches).values({name: bindparam(name) for name in columns}),
-            [{**located(key), **rows[key]} for key in changed],
-        )
+        connection.execute(updating, [{**located(key), **rows[key]} for key in changed])
         change.update(
             {key: {name: n - old[key][name] for name, n in rows[key].items()} for key in changed}
         )
@@ -518,7 +543,7 @@ def recompute_month(session: Session, month: date) -> None:
         (_STAT_TABLE, _MONTH_STAT_TABLE, STAT_KEYS),
         (_COUNT_TABLE, _MONTH_COUNT_TABLE, COUNT_KEYS),
     ):
-        sums = [column.name for column in day_table.columns if column.name not in {*keys, "day"}]
+        sums = _values(day_table, keys)
         grouping = [day_table.c[name] for name in keys]
         totals = session.connection().execute(
             select(*grouping, *(func.sum(day_table.c[name]) for name in sums))
