@@ -337,3 +337,28 @@ def test_one_run_registers_several_complaints_each_with_all_its_rows(
     report = audit.verify_chain(session)
     assert report.intact
     assert report.entries == 5 * 3 + 2 + 1
+
+
+def test_a_batch_draws_again_only_the_numbers_complaints_hold(
+    kesu: Kesu, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registered = file_complaint(kesu, session).tracking_number
+    draws = iter(["KS261123-BATCH1", registered, "KS261123-BATCH2", "KS261123-BATCH3"])
+    monkeypatch.setattr(complaints_service, "new_tracking_number", lambda _now: next(draws))
+    forms = [draft(phone=f"1370013{n:04d}") for n in range(3)]
+
+    async def together() -> list[inbox.Accepted]:
+        return await asyncio.gather(*(kesu.inbox.accept(form) for form in forms))
+
+    receipts = asyncio.run(together())
+    # One batch of three: the second row's number is held, so only it is drawn again.
+    assert [receipt.tracking_number for receipt in receipts] == [
+        "KS261123-BATCH1",
+        "KS261123-BATCH3",
+        "KS261123-BATCH2",
+    ]
+    assert all(receipt.created for receipt in receipts)
+    see_committed(session)
+    kept = session.scalars(select(IntakeSubmission.tracking_number)).all()
+    assert sorted(kept) == ["KS261123-BATCH1", "KS261123-BATCH2", "KS261123-BATCH3"]
+    assert register_submissions(kesu) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -101,15 +102,62 @@ WRITER_WAIT_SECONDS = 15
 _WRITE_OPTION = "kesu_write"
 
 
-@contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A write transaction on a connection of its own, without an ORM session: for the few
-    writes so hot that the session's bookkeeping would cost more than the statements
-    (the intake inbox). On SQLite it takes the write lock up front, as ``transaction`` does."""
-    with engine.connect() as connection:
-        connection.execution_options(**{_WRITE_OPTION: True})
-        with connection.begin():
-            yield connection
+class KeptConnection:
+    """A connection one writer keeps between its writes: for the few writes so hot that a pool
+    checkout per write would cost more than the statements (the intake inbox's batches).
+
+    Every checkout from the pool pings the server (PostgreSQL) and a transaction adds BEGIN and
+    COMMIT: three round trips around one INSERT, each one also a wait for the interpreter lock
+    held by the event loop. Kept, the connection costs none of that. It is given back to the
+    pool after ``rest_seconds`` without a write (the next write checks out a pinged one) and
+    after any error, so a broken connection is never used twice.
+
+    On PostgreSQL the connection is in autocommit: each statement commits by itself, so a write
+    must be one statement (or tolerate its statements committing one by one). On SQLite a write
+    is a transaction that takes the write lock up front, as ``transaction`` does.
+    Not thread-safe: one thread writes (``GroupWriter``'s).
+    """
+
+    def __init__(self, engine: Engine, *, rest_seconds: float = 5.0) -> None:
+        self._engine = engine
+        self._rest_seconds = rest_seconds
+        self._connection: Connection | None = None
+        self._last_write = 0.0
+        self.autocommit = engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        connection = self._take()
+        try:
+            if self.autocommit:
+                yield connection
+            else:
+                with connection.begin():
+                    yield connection
+        except BaseException:
+            self.give_back()
+            raise
+        self._last_write = time.monotonic()
+
+    def _take(self) -> Connection:
+        if self._connection is not None and (
+            time.monotonic() - self._last_write > self._rest_seconds
+        ):
+            self.give_back()
+        if self._connection is None:
+            connection = self._engine.connect()
+            if self.autocommit:
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                connection.execution_options(**{_WRITE_OPTION: True})
+            self._connection = connection
+        return self._connection
+
+    def give_back(self) -> None:
+        """Return the connection to the pool (it is checked out again at the next write)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
 
 @contextmanager
