@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -249,6 +251,15 @@ def test_openapi_documents_examples(client: TestClient) -> None:
     draft = schema["components"]["schemas"]["ComplaintDraft"]
     assert draft["examples"][0]["complainant_name"] == "王芳"
     assert "/api/v1/complaints/track" in schema["paths"]
+    # The intake endpoint reads its body itself: the document still names its schema, and
+    # every reference in the document resolves.
+    intake = schema["paths"]["/api/v1/complaints"]["post"]["requestBody"]
+    assert intake["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ComplaintDraft"
+    }
+    assert {"phone", "description", "demands"} <= set(draft["properties"])
+    references = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema)))
+    assert references <= set(schema["components"]["schemas"])
 
 
 def test_health(client: TestClient) -> None:

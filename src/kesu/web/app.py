@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+from typing_extensions import override
 
 from kesu import bootstrap
 from kesu.bootstrap import Kesu
-from kesu.core.activity import RequestActivity
+from kesu.core.activity import SHARED_ACTIVITY_ENV, RequestActivity, SharedActivity
 from kesu.settings import Settings
 from kesu.web import errors
 from kesu.web.api import admin as admin_api
@@ -42,8 +45,27 @@ Chinese unless the request prefers English (`Accept-Language: en`).
 """
 
 
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+class _Api(FastAPI):
+    """FastAPI, with the schemas of the bodies endpoints read themselves in its OpenAPI
+    document (``complaints_api.BODY_MODELS``): FastAPI only knows the bodies it parses."""
+
+    @override
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            document = super().openapi()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for model in complaints_api.BODY_MODELS:
+                schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+        return self.openapi_schema or {}
+
+
 def create_app(kesu: Kesu) -> FastAPI:
-    app = FastAPI(title="kesu 客诉", version="0.1.0", description=DESCRIPTION)
+    app = _Api(title="kesu 客诉", version="0.1.0", description=DESCRIPTION)
     app.state.kesu = kesu
     app.state.templates = rendering.env
     errors.install(app)
@@ -106,6 +128,10 @@ def freeze_startup_objects() -> None:
 
 def app_from_environment() -> FastAPI:
     """Factory for ``uvicorn --factory`` with several processes: each builds its own container."""
-    app = create_app(bootstrap.build(Settings()))
+    kesu = bootstrap.build(Settings())
+    if shared := os.environ.get(SHARED_ACTIVITY_ENV):
+        # ``kesu serve`` runs the worker in its own process: it rests while these requests run.
+        kesu.activity = RequestActivity(SharedActivity(Path(shared)))
+    app = create_app(kesu)
     freeze_startup_objects()
     return app
