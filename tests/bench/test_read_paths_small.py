@@ -70,3 +70,9 @@ def test_the_suite_plans_every_benchmark_in_both_sizes() -> None:
             "bench/read_paths.py",
         ]
         assert f"bench/read_paths.py --count {count}" in plan
+    # Small mode samples fewer requests and repeats; full mode keeps the scripts' defaults.
+    assert "--requests 100 --warmup 10" in small.stdout
+    assert "--repeats 10" in small.stdout.split("bench/dashboard.py", 1)[1]
+    assert "--requests" not in full.stdout
+    assert "bench/dashboard.py --database-url" in full.stdout
+    assert "--repeats 10" not in full.stdout
