@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -30,6 +29,8 @@ from kesu.bootstrap import Kesu
 from kesu.cli import demo as demo_data
 from kesu.cli.analytics import analytics_group
 from kesu.cli.importing import import_group
+from kesu.cli.listening import listener
+from kesu.core.activity import SHARED_ACTIVITY_ENV, SharedActivity
 from kesu.core.actors import SYSTEM
 from kesu.core.errors import KesuError
 from kesu.core.i18n import Language
@@ -88,17 +89,6 @@ def make_worker(kesu: Kesu, name: str | None = None) -> Worker:
     )
 
 
-def _tcp_listener(config: uvicorn.Config) -> socket.socket:
-    """uvicorn's listening socket, re-wrapped as an explicit TCP socket.
-
-    uvicorn binds it with protocol 0, and asyncio only sets TCP_NODELAY on sockets whose
-    protocol is TCP, so every keep-alive response of a multi-process server would wait ~40 ms
-    for Nagle's algorithm (uvicorn issue 3149). Same file descriptor, right protocol.
-    """
-    bound = config.bind_socket()
-    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
-
-
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
 def main(verbose: bool) -> None:
@@ -132,11 +122,13 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     host, port = kesu.settings.host, kesu.settings.port
     stop = threading.Event()
     worker_thread = None
+    # Several web processes tell the worker, in another process, when they answer requests.
+    shared = SharedActivity.create() if workers > 1 and kesu.settings.worker.embedded else None
     if kesu.settings.worker.embedded:
         worker = make_worker(kesu, name="embedded")
         worker_thread = threading.Thread(
             target=_run_embedded,
-            args=(worker, stop, kesu, workers),
+            args=(worker, stop, kesu, shared),
             daemon=True,
         )
         worker_thread.start()
@@ -145,6 +137,8 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
     )
     try:
         if workers > 1:
+            if shared is not None:
+                os.environ[SHARED_ACTIVITY_ENV] = str(shared.path)  # inherited by each process
             config = uvicorn.Config(
                 "kesu.web.app:app_from_environment",
                 factory=True,
@@ -153,7 +147,7 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
                 workers=workers,
                 log_level="warning",
             )
-            Multiprocess(config, sockets=[_tcp_listener(config)]).run()
+            Multiprocess(config, sockets=[listener(config)]).run()
         else:
             app = create_app(kesu)
             freeze_startup_objects()
@@ -163,6 +157,8 @@ def serve(host: str | None, port: int | None, workers: int, demo: bool) -> None:
         if worker_thread is not None:
             worker_thread.join(timeout=10)
         kesu.dispose()
+        if shared is not None:
+            shared.remove()
 
 
 BACKGROUND_NICENESS = 10
@@ -170,8 +166,10 @@ BACKGROUND_NICENESS = 10
 share against a web process when both want the same core."""
 
 
-def _run_embedded(worker: Worker, stop: threading.Event, kesu: Kesu, web_processes: int) -> None:
-    if web_processes == 1:
+def _run_embedded(
+    worker: Worker, stop: threading.Event, kesu: Kesu, shared: SharedActivity | None
+) -> None:
+    if shared is None:
         # It shares its interpreter (and lock) with the one web process: it gives way to the
         # requests in progress itself.
         worker.run_forever(stop, kesu.settings.worker.poll_seconds, kesu.activity.busy)
@@ -180,7 +178,9 @@ def _run_embedded(worker: Worker, stop: threading.Event, kesu: Kesu, web_process
         # Several web processes are other processes: the kernel keeps this thread (a thread is
         # its own task on Linux) from taking their CPU time while they answer requests.
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
-    worker.run_forever(stop, kesu.settings.worker.poll_seconds)
+    # Niceness alone still let it take a third to half of a core during a burst: it also rests
+    # while the web processes have answered a request in the last moment.
+    worker.run_forever(stop, kesu.settings.worker.poll_seconds, shared.busy)
 
 
 @main.command()
