@@ -60,6 +60,7 @@ from kesu.analytics.regions import province_of
 from kesu.complaints.lifecycle import Status
 from kesu.complaints.models import Complaint, TimelineEvent
 from kesu.db.engine import transaction
+from kesu.db.rows import insert_plain_rows
 from kesu.escalation.models import EscalationRecord
 from kesu.followup.models import FollowUpVisit
 from kesu.sla.models import SlaClock
@@ -475,8 +476,9 @@ def _write(
         )
     new = [key for key in rows if key not in old]
     if new:
-        connection.execute(
-            insert(table),
+        insert_plain_rows(
+            connection,
+            table,
             [{**dict(zip(keys, key, strict=True)), "day": day, **rows[key]} for key in new],
         )
         change.update({key: dict(rows[key]) for key in new})

@@ -1,4 +1,4 @@
-"""Inserting one row at once, outside the session's unit of work.
+"""Inserting rows outside the session's unit of work: one row at once, or many plain rows.
 
 A command that needs a new row's id to go on (a complaint for its timeline, a customer for the
 complaint) would otherwise flush, and a flush writes everything the session holds, one statement
@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, insert
+from sqlalchemy import Connection, Insert, Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,3 +45,25 @@ def _insert(model: type[Base], unless_taken_on: str | None) -> Insert:
     if unless_taken_on == "postgresql":
         return postgresql.insert(model).on_conflict_do_nothing().returning(model)
     return sqlite.insert(model).on_conflict_do_nothing().returning(model)
+
+
+def insert_plain_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows that need nothing back (every row has the same keys), in the connection's
+    transaction.
+
+    On PostgreSQL they go by COPY: a full recount of the analytics rollup inserts every row of
+    it (2.2 million at a million complaints), and one INSERT per row, even pipelined by psycopg,
+    took about 55 µs a row against 25 by COPY. SQLite's executemany is a loop in C already.
+    """
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    columns = ", ".join(connection.dialect.identifier_preparer.quote(name) for name in names)
+    target = connection.dialect.identifier_preparer.format_table(table)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
