@@ -227,7 +227,7 @@ def _insert_checked(
 ) -> None:
     """SQLite: skip the numbers complaints hold, then one multi-row INSERT, in the transaction
     that holds the write lock. RETURNING makes it one statement rather than an executemany."""
-    numbers[:] = _free_numbers(connection, [s.received_at for s in submissions], numbers)
+    numbers[:] = _free_numbers(connection, numbers, [s.received_at for s in submissions])
     connection.execute(
         insert(IntakeSubmission).returning(IntakeSubmission.id),
         [_row(submission, number) for submission, number in zip(submissions, numbers, strict=True)],
@@ -244,11 +244,11 @@ def _receipt(submission: _Submission, number: str) -> Accepted:
 
 
 def _free_numbers(
-    connection: Connection, received: Sequence[datetime], numbers: Sequence[str] | None = None
+    connection: Connection, numbers: Sequence[str], received: Sequence[datetime]
 ) -> list[str]:
-    """Tracking numbers for these receipt times that no complaint holds (one query a round;
-    a clash with another submission is left to its unique index)."""
-    numbers = list(numbers or [complaints.new_tracking_number(moment) for moment in received])
+    """These tracking numbers, those a complaint holds drawn again for their receipt times (one
+    query a round; a clash with another submission is left to its unique index)."""
+    numbers = list(numbers)
     while taken := set(connection.scalars(_holders(numbers))):
         numbers = [
             complaints.new_tracking_number(moment) if number in taken else number
@@ -281,7 +281,9 @@ def _accept_alone(session: Session, submission: _Submission) -> Accepted | Excep
             try:
                 with transaction(session):
                     connection = session.connection()
-                    (number,) = _free_numbers(connection, [submission.received_at])
+                    moment = submission.received_at
+                    drawn = complaints.new_tracking_number(moment)
+                    (number,) = _free_numbers(connection, [drawn], [moment])
                     connection.execute(insert(IntakeSubmission), [_row(submission, number)])
                 return Accepted(
                     tracking_number=number,

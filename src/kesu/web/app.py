@@ -45,9 +45,6 @@ Chinese unless the request prefers English (`Accept-Language: en`).
 """
 
 
-REF_TEMPLATE = "#/components/schemas/{model}"
-
-
 class _Api(FastAPI):
     """FastAPI, with the schemas of the bodies endpoints read themselves in its OpenAPI
     document (``complaints_api.BODY_MODELS``): FastAPI only knows the bodies it parses."""
@@ -58,7 +55,7 @@ class _Api(FastAPI):
             document = super().openapi()
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             for model in complaints_api.BODY_MODELS:
-                schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+                schema = model.model_json_schema(ref_template=complaints_api.REF_TEMPLATE)
                 schemas.update(schema.pop("$defs", {}))
                 schemas[model.__name__] = schema
         return self.openapi_schema or {}

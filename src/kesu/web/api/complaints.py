@@ -50,6 +50,11 @@ from kesu.web.errors import request_language
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
 
+_JSON = "application/json"
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+"""Where the OpenAPI document keeps a model's schema (the app adds ``BODY_MODELS`` there)."""
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
     409: {
         "description": "Conflict: `invalid_transition`, `concurrent_update`, `idempotency_key_reused`"
@@ -72,7 +77,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ComplaintDraft"}}
+                _JSON: {"schema": {"$ref": REF_TEMPLATE.format(model=ComplaintDraft.__name__)}}
             },
         }
     },
@@ -115,8 +120,6 @@ async def submit_complaint(
         media_type=_JSON,
     )
 
-
-_JSON = "application/json"
 
 BODY_MODELS: tuple[type[BaseModel], ...] = (ComplaintDraft,)
 """Bodies that endpoints read themselves: the app adds their schemas to the OpenAPI document."""
